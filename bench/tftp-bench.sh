@@ -1,0 +1,414 @@
+#!/usr/bin/env bash
+# TFTP server benchmark: rackboot's build/in.tftpd vs tftpd-hpa vs dnsmasq.
+#
+#   bash bench/tftp-bench.sh                      # full run
+#   NS="1 100" ROUNDS=1 SERVERS="tftpd-hpa dnsmasq" bash bench/tftp-bench.sh
+#
+# For each server, each N in $NS and each mode in $MODES (lockstep = blksize
+# 1468; win4 = blksize 1468 + windowsize 4) the server is started fresh in a
+# private network namespace and build/tftp-load runs N concurrent downloads of
+# a 1 MiB random file from a second namespace over a veth pair (MTU 1500),
+# checking every block against the local copy. Server CPU is read from a
+# cgroup holding the server and every process it forks (tftpd-hpa forks one
+# child per transfer and ignores SIGCHLD, so /proc/PID/stat cutime/cstime do
+# NOT include its children; that figure is kept in the CSV for comparison).
+# Then a single-client goodput test over loopback inside one namespace:
+# 64 MiB, lockstep vs windowsize 4.
+#
+# Writes build/bench/tftp-results.csv (raw, one row per run),
+# build/bench/tftp-goodput.csv and build/bench/tftp-results.md (the tables
+# printed at the end). Everything is bounded in time; namespaces, cgroups and
+# servers are removed on exit, also on failure or Ctrl-C.
+#
+# Environment overrides (defaults in brackets):
+#   NS ["1 100 1000 5000"]  ROUNDS [1]  MODES ["lockstep win4"]
+#   SERVERS ["rackboot tftpd-hpa dnsmasq"]  TFTPD [build/in.tftpd]
+#   FILE_SIZE [1048576]  DEADLINE [120] s per load run  TIMEOUT_MS [1000]
+#   GOODPUT [1]  GOODPUT_SIZE [67108864]  GOODPUT_SERVERS [$SERVERS]
+#   PIN [0] (1: server on CPU 1, client on CPU 0)  OUT [build/bench]
+#   SETTLE [5] s to wait for a server's children to exit after a run
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NS_LIST=${NS:-"1 100 1000 5000"}
+ROUNDS=${ROUNDS:-1}
+MODES=${MODES:-"lockstep win4"}
+SERVERS=${SERVERS:-"rackboot tftpd-hpa dnsmasq"}
+TFTPD=${TFTPD:-$ROOT/build/in.tftpd}
+HPA=${HPA:-/usr/sbin/in.tftpd}
+DNSMASQ=${DNSMASQ:-/usr/sbin/dnsmasq}
+FILE_SIZE=${FILE_SIZE:-1048576}
+DEADLINE=${DEADLINE:-120}
+TIMEOUT_MS=${TIMEOUT_MS:-1000}
+GOODPUT=${GOODPUT:-1}
+GOODPUT_SIZE=${GOODPUT_SIZE:-67108864}
+GOODPUT_SERVERS=${GOODPUT_SERVERS:-$SERVERS}
+GOODPUT_DEADLINE=${GOODPUT_DEADLINE:-60}
+PIN=${PIN:-0}
+SETTLE=${SETTLE:-5}
+OUT=${OUT:-$ROOT/build/bench}
+LOAD=$ROOT/build/tftp-load
+BLKSIZE=1468
+SRV_IP=198.18.0.1
+CLI_IP=198.18.0.2
+
+PFX=rbb$$
+NS_SRV=$PFX-srv
+NS_CLI=$PFX-cli
+NS_LO=$PFX-lo
+CG_PFX=rbbench-$$
+WORK=
+SRV_PID=
+SRV_CG=
+CG_ROOT=
+CG_KIND=
+
+log() { printf '[tftp-bench] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+cleanup() {
+  local rc=$?
+  set +e
+  [ -n "$SRV_CG" ] && cg_stop "$SRV_CG"
+  if [ -n "$CG_ROOT" ]; then
+    local d
+    for d in "$CG_ROOT/$CG_PFX"-*; do [ -d "$d" ] && cg_stop "$d"; done
+  fi
+  ip netns del "$NS_SRV" 2>/dev/null
+  ip netns del "$NS_CLI" 2>/dev/null
+  ip netns del "$NS_LO" 2>/dev/null
+  [ -n "$WORK" ] && rm -rf "$WORK"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# ---------------------------------------------------------------- checks
+[ "$(id -u)" = 0 ] || die "must run as root (network namespaces, cgroups)"
+for c in ip ss timeout awk sed; do command -v $c >/dev/null || die "missing command: $c"; done
+[ -x "$HPA" ] || log "warning: $HPA not found: tftpd-hpa rows will be unavailable"
+[ -x "$DNSMASQ" ] || log "warning: $DNSMASQ not found: dnsmasq rows will be unavailable"
+
+# build the load client (make; if someone else's file breaks the tree, build
+# the one file directly with the project's flags)
+if [ ! -x "$LOAD" ] || [ "$ROOT/bench/tftp-load.c" -nt "$LOAD" ]; then
+  log "building $LOAD"
+  if ! make -C "$ROOT" -s build/tftp-load >&2; then
+    log "make failed; building tftp-load directly"
+    mkdir -p "$ROOT/build"
+    gcc -std=gnu17 -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
+      -fno-strict-aliasing -D_GNU_SOURCE -o "$LOAD" "$ROOT/bench/tftp-load.c" -luring -lm \
+      || die "cannot build tftp-load"
+  fi
+fi
+
+# cgroup for server CPU accounting: cgroup v2 (cpu.stat usage_usec is always
+# there, no controller needed), else v1 cpuacct.
+if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
+  CG_ROOT=/sys/fs/cgroup; CG_KIND=v2
+elif [ "$(stat -fc %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+  CG_ROOT=/sys/fs/cgroup/unified; CG_KIND=v2
+elif [ -f /sys/fs/cgroup/cpuacct/cpuacct.usage ]; then
+  CG_ROOT=/sys/fs/cgroup/cpuacct; CG_KIND=v1
+else
+  die "no writable cgroup v2 or v1 cpuacct hierarchy found"
+fi
+mkdir "$CG_ROOT/$CG_PFX-probe" 2>/dev/null || die "cannot create a cgroup under $CG_ROOT"
+rmdir "$CG_ROOT/$CG_PFX-probe"
+log "server CPU accounting: cgroup $CG_KIND at $CG_ROOT"
+
+cg_usage_us() { # cgroup dir -> CPU microseconds used by all its processes so far
+  if [ $CG_KIND = v2 ]; then
+    awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat"
+  else
+    echo $(( $(cat "$1/cpuacct.usage") / 1000 ))
+  fi
+}
+cg_nprocs() { wc -l < "$1/cgroup.procs" 2>/dev/null || echo 0; }
+cg_stop() { # kill everything in one of our own cgroups, then remove it
+  local cg=$1 i p
+  [ -d "$cg" ] || return 0
+  for i in $(seq 1 50); do
+    [ "$(cg_nprocs "$cg")" -eq 0 ] && break
+    if [ -e "$cg/cgroup.kill" ]; then
+      echo 1 > "$cg/cgroup.kill" 2>/dev/null
+    else
+      for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+    fi
+    sleep 0.1
+  done
+  rmdir "$cg" 2>/dev/null || log "warning: could not remove cgroup $cg"
+}
+procstat_cpu_ticks() { # pid -> utime+stime+cutime+cstime in clock ticks
+  awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+CLK_TCK=$(getconf CLK_TCK)
+machine_busy_ticks() { # all CPUs: user+nice+system+irq+softirq+steal
+  awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
+# ---------------------------------------------------------------- setup
+mkdir -p "$OUT"
+WORK=$(mktemp -d /tmp/rbbench.XXXXXX)
+mkdir -p "$WORK/root"
+head -c "$FILE_SIZE" /dev/urandom > "$WORK/root/load.bin"
+chmod 755 "$WORK" "$WORK/root"; chmod 644 "$WORK/root/load.bin"
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+ip netns add "$NS_SRV"; ip netns add "$NS_CLI"
+ip link add "$PFX-s" netns "$NS_SRV" type veth peer name "$PFX-c" netns "$NS_CLI"
+ip -n "$NS_SRV" addr add $SRV_IP/24 dev "$PFX-s"
+ip -n "$NS_CLI" addr add $CLI_IP/24 dev "$PFX-c"
+ip -n "$NS_SRV" link set "$PFX-s" mtu 1500 up; ip -n "$NS_SRV" link set lo up
+ip -n "$NS_CLI" link set "$PFX-c" mtu 1500 up; ip -n "$NS_CLI" link set lo up
+
+PIN_SRV=(); PIN_CLI=()
+if [ "$PIN" = 1 ]; then PIN_SRV=(taskset -c 1); PIN_CLI=(taskset -c 0); fi
+
+# start_server NAME NETNS ADDR DIR LOG -> sets SRV_PID, SRV_CG; 1 if unavailable
+start_server() {
+  local name=$1 ns=$2 addr=$3 dir=$4 logf=$5
+  local -a cmd
+  case $name in
+    rackboot)  [ -x "$TFTPD" ] || { echo "$TFTPD not built" > "$logf"; return 1; }
+               cmd=("$TFTPD" -L -s -a "$addr:69" -u root "$dir" --stderr) ;;
+    tftpd-hpa) [ -x "$HPA" ] || { echo "$HPA missing" > "$logf"; return 1; }
+               cmd=("$HPA" -L -s -a "$addr:69" -u root "$dir") ;;
+    dnsmasq)   [ -x "$DNSMASQ" ] || { echo "$DNSMASQ missing" > "$logf"; return 1; }
+               # TFTP only (DNS off), no config file, no pid file, no
+               # per-transfer log lines (tftpd-hpa logs none by default),
+               # connection cap above any N we run.
+               cmd=("$DNSMASQ" --port=0 --enable-tftp --tftp-root="$dir" --tftp-max=65000
+                    --listen-address="$addr" --bind-interfaces --no-daemon --tftp-no-fail
+                    --user=root --conf-file=/dev/null --pid-file= --quiet-tftp
+                    --log-facility=-) ;;
+    *) die "unknown server $name" ;;
+  esac
+  # the previous server's port can stay bound for a moment after it died
+  # (io_uring tears its rings down asynchronously): wait for it to go away
+  local i
+  for i in $(seq 1 50); do
+    ip netns exec "$ns" ss -Hlun "sport = :69" | grep -q . || break
+    sleep 0.1
+  done
+  SRV_CG=$CG_ROOT/$CG_PFX-$RANDOM$RANDOM
+  mkdir "$SRV_CG"
+  # join the cgroup before exec, so every child the server forks is counted
+  # (before "ip netns exec", which mounts a fresh /sys without the cgroups)
+  # Started from a command substitution, so it is not a job of this shell
+  # (no "Killed" notices); the cgroup tracks it and everything it forks.
+  SRV_PID=$(sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' \
+    sh "$SRV_CG" ip netns exec "$ns" "${PIN_SRV[@]}" "${cmd[@]}" > "$logf" 2>&1 < /dev/null & echo $!)
+  for i in $(seq 1 50); do
+    if ! kill -0 "$SRV_PID" 2>/dev/null; then break; fi
+    if ip netns exec "$ns" ss -Hlun "sport = :69" | grep -q .; then
+      sleep 0.2
+      return 0
+    fi
+    sleep 0.1
+  done
+  log "$name did not start listening; log: $(tr '\n' ' ' < "$logf" | cut -c1-300)"
+  stop_server
+  return 1
+}
+stop_server() {
+  [ -n "$SRV_CG" ] && cg_stop "$SRV_CG"
+  SRV_PID=; SRV_CG=
+  return 0
+}
+
+jget() { # key json -> value (numbers / booleans / flat strings only)
+  sed -n 's/.*"'"$1"'":"\{0,1\}\([^",}]*\).*/\1/p' <<<"$2"
+}
+fail_detail() { # json -> "timeout:3 error_packet:1(code 1:1)" or "-"
+  local j=$1 out="" k v
+  for k in timeout error_packet content_mismatch size_mismatch protocol deadline socket; do
+    v=$(jget "$k" "$j"); [ -n "$v" ] && [ "$v" != 0 ] && out="$out $k:$v"
+  done
+  local codes
+  codes=$(sed -n 's/.*"error_codes":{\([^}]*\)}.*/\1/p' <<<"$j" | tr -d '"' | tr ',' ' ')
+  [ -n "$codes" ] && out="$out codes[$codes]"
+  out=${out# }
+  echo "${out:--}"
+}
+
+CSV=$OUT/tftp-results.csv
+GCSV=$OUT/tftp-goodput.csv
+MD=$OUT/tftp-results.md
+echo "round,server,mode,n,blksize,windowsize_req,windowsize_granted,ok,failed,fail_detail,wall_s,p50_ms,p99_ms,max_ms,mb_per_s,server_cpu_s,server_cpu_ms_per_ok,server_procstat_cpu_s,client_cpu_s,rrq_retx,ack_retx,other_cpu_cores,status" > "$CSV"
+
+mode_args() {
+  case $1 in
+    lockstep) echo "-b $BLKSIZE" ;;
+    win4)     echo "-b $BLKSIZE -w 4" ;;
+    *) die "unknown mode $1 (lockstep, win4)" ;;
+  esac
+}
+
+# run_one ROUND SERVER MODE N
+run_one() {
+  local round=$1 srv=$2 mode=$3 n=$4
+  local logf=$WORK/$srv-$mode-$n-$round.log
+  local wreq=1; [ "$mode" = win4 ] && wreq=4
+  if ! start_server "$srv" "$NS_SRV" $SRV_IP "$WORK/root" "$logf"; then
+    echo "$round,$srv,$mode,$n,$BLKSIZE,$wreq,,,,,,,,,,,,,,,,,unavailable" >> "$CSV"
+    log "$srv $mode N=$n: unavailable ($(head -c 200 "$logf" | tr '\n' ' '))"
+    return 0
+  fi
+  local base_procs cpu0 ps0 mb0 json rc=0 cpu1 ps1 mb1 t0 t1
+  base_procs=$(cg_nprocs "$SRV_CG")
+  cpu0=$(cg_usage_us "$SRV_CG"); ps0=$(procstat_cpu_ticks "$SRV_PID"); mb0=$(machine_busy_ticks)
+  t0=$(date +%s.%N)
+  # shellcheck disable=SC2046
+  json=$(ip netns exec "$NS_CLI" "${PIN_CLI[@]}" timeout -k 5 $((DEADLINE + 30)) \
+         "$LOAD" -s $SRV_IP -f load.bin -n "$n" $(mode_args "$mode") -t "$TIMEOUT_MS" \
+         --expect-file "$WORK/root/load.bin" --deadline "$DEADLINE" --json) || rc=$?
+  t1=$(date +%s.%N)
+  # let forked children (tftpd-hpa) finish and exit, bounded
+  local i
+  for i in $(seq 1 $((SETTLE * 10))); do
+    [ "$(cg_nprocs "$SRV_CG")" -le "$base_procs" ] && break
+    sleep 0.1
+  done
+  cpu1=$(cg_usage_us "$SRV_CG"); ps1=$(procstat_cpu_ticks "$SRV_PID"); mb1=$(machine_busy_ticks)
+  stop_server
+  if [ -z "$json" ] || [ "$rc" -gt 1 ]; then
+    echo "$round,$srv,$mode,$n,$BLKSIZE,$wreq,,,,,,,,,,,,,,,,,error(rc=$rc)" >> "$CSV"
+    log "$srv $mode N=$n: tftp-load failed (rc=$rc)"
+    return 0
+  fi
+  local ok failed wall scpu ccpu per
+  ok=$(jget ok "$json"); failed=$(jget failed "$json"); wall=$(jget wall_s "$json")
+  ccpu=$(jget client_cpu_s "$json")
+  scpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')
+  per=$(awk -v c="$scpu" -v k="$ok" 'BEGIN { if (k > 0) printf "%.3f", c * 1000 / k }')
+  local pscpu other
+  pscpu=$(awk -v a="$ps0" -v b="$ps1" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", (b - a) / t }')
+  # CPU used by everything else on the machine meanwhile (noise), per second
+  # of the load run: machine busy - server - client
+  other=$(awk -v a="$mb0" -v b="$mb1" -v t="$CLK_TCK" -v s="$scpu" -v c="$ccpu" -v t0="$t0" -v t1="$t1" \
+          'BEGIN { o = (b - a) / t - s - c; if (o < 0) o = 0; printf "%.2f", (t1 > t0) ? o / (t1 - t0) : 0 }')
+  echo "$round,$srv,$mode,$n,$BLKSIZE,$wreq,$(jget windowsize_granted "$json"),$ok,$failed,$(fail_detail "$json"),$wall,$(jget p50_ms "$json"),$(jget p99_ms "$json"),$(jget max_ms "$json"),$(jget mb_per_s "$json"),$scpu,$per,$pscpu,$ccpu,$(jget rrq_retransmits "$json"),$(jget ack_retransmits "$json"),$other,ok" >> "$CSV"
+  log "$srv $mode N=$n: ok $ok failed $failed wall ${wall}s server CPU ${scpu}s (procstat ${pscpu}s) client CPU ${ccpu}s, other load ${other} cores"
+}
+
+log "results: $CSV"
+for round in $(seq 1 "$ROUNDS"); do
+  for n in $NS_LIST; do
+    for mode in $MODES; do
+      for srv in $SERVERS; do
+        run_one "$round" "$srv" "$mode" "$n"
+        sleep 1
+      done
+    done
+  done
+done
+
+# ---------------------------------------------------------------- goodput
+echo "server,size,lockstep_mb_s,win4_mb_s,win4_granted,ratio,status" > "$GCSV"
+if [ "$GOODPUT" = 1 ]; then
+  ip netns add "$NS_LO"
+  ip -n "$NS_LO" link set lo up
+  mkdir -p "$WORK/big"; chmod 755 "$WORK/big"
+  head -c "$GOODPUT_SIZE" /dev/urandom > "$WORK/big/big.bin"; chmod 644 "$WORK/big/big.bin"
+  for srv in $GOODPUT_SERVERS; do
+    logf=$WORK/goodput-$srv.log
+    if ! start_server "$srv" "$NS_LO" 127.0.0.1 "$WORK/big" "$logf"; then
+      echo "$srv,$GOODPUT_SIZE,,,,,unavailable" >> "$GCSV"
+      log "goodput $srv: unavailable"
+      continue
+    fi
+    declare -A mbs=() gr=()
+    st=ok
+    for w in 1 4; do
+      j=$(ip netns exec "$NS_LO" "${PIN_CLI[@]}" timeout -k 5 $((GOODPUT_DEADLINE + 30)) \
+          "$LOAD" -s 127.0.0.1 -f big.bin -n 1 -b $BLKSIZE -w $w -t "$TIMEOUT_MS" \
+          --expect-file "$WORK/big/big.bin" --deadline "$GOODPUT_DEADLINE" --json) || st="failed(w=$w)"
+      mbs[$w]=$(jget mb_per_s "$j"); gr[$w]=$(jget windowsize_granted "$j")
+      sleep 0.5
+    done
+    stop_server
+    ratio=$(awk -v a="${mbs[1]:-0}" -v b="${mbs[4]:-0}" 'BEGIN { if (a > 0) printf "%.2f", b / a }')
+    echo "$srv,$GOODPUT_SIZE,${mbs[1]},${mbs[4]},${gr[4]},$ratio,$st" >> "$GCSV"
+    log "goodput $srv: lockstep ${mbs[1]} MB/s, windowsize 4 ${mbs[4]} MB/s (granted: ${gr[4]}), x$ratio"
+  done
+fi
+
+# ---------------------------------------------------------------- report
+# Medians over rounds per (server, mode, N); ratios are this server / tftpd-hpa
+# (below 1 = better). "saturated": server or client near 100% of one core
+# (>= 90% of wall), machine = both together >= 90% of all cores, else wall
+# (latency, lockstep round trips, retransmit timeouts).
+NCPU=$(nproc)
+{
+  echo "| server | mode | N | ok | failed | wall s | server CPU s | CPU ms/transfer | CPU/transfer vs hpa | wall vs hpa | client CPU s | RRQ retx | ws granted | cores srv/cli/other | saturated |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+  awk -F, -v ncpu="$NCPU" -v servers="$SERVERS" -v modes="$MODES" -v nlist="$NS_LIST" '
+    function med(list,   a, k, i, j, t) {
+      k = split(list, a, " ")
+      for (i = 2; i <= k; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+      if (k == 0) return ""
+      return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+    }
+    NR == 1 { next }
+    {
+      key = $2 SUBSEP $3 SUBSEP $4
+      if ($23 != "ok") { st[key] = $23; next }
+      st[key] = "ok"; runs[key]++
+      ok[key] += $8; fl[key] += $9
+      wall[key] = wall[key] " " $11; scpu[key] = scpu[key] " " $16
+      ccpu[key] = ccpu[key] " " $19; retx[key] += $20; oth[key] = oth[key] " " $22
+      gr[key] += $7
+      if ($10 != "-") det[key] = det[key] " " $10
+    }
+    END {
+      ns = split(servers, S, " "); nm = split(modes, M, " "); nn = split(nlist, N, " ")
+      for (m = 1; m <= nm; m++) for (i = 1; i <= nn; i++) {
+        hk = "tftpd-hpa" SUBSEP M[m] SUBSEP N[i]
+        if (st[hk] == "ok") { hw = med(wall[hk]); hs = med(scpu[hk]); hper = (ok[hk] > 0) ? hs * 1000 * runs[hk] / ok[hk] : 0 }
+        else { hw = 0; hper = 0 }
+        for (s = 1; s <= ns; s++) {
+          key = S[s] SUBSEP M[m] SUBSEP N[i]
+          if (!(key in st)) continue
+          if (st[key] != "ok") {
+            printf "| %s | %s | %s | | | | | | | | | | | | %s |\n", S[s], M[m], N[i], (S[s] == "rackboot" ? "not yet measured (" st[key] ")" : st[key])
+            continue
+          }
+          w = med(wall[key]); c = med(scpu[key]); cc = med(ccpu[key])
+          per = (ok[key] > 0) ? c * 1000 * runs[key] / ok[key] : 0
+          su = (w > 0) ? c / w : 0; cu = (w > 0) ? cc / w : 0
+          sat = "wall"
+          if (su >= 0.9 && su >= cu) sat = "server CPU"
+          else if (cu >= 0.9) sat = "client CPU"
+          if (su + cu >= 0.9 * ncpu) sat = "machine CPU"
+          rc = (hper > 0 && per > 0) ? sprintf("%.2fx", per / hper) : "-"
+          rw = (hw > 0) ? sprintf("%.2fx", w / hw) : "-"
+          f = fl[key] "" ; if (fl[key] > 0 && det[key] != "") f = f " (" substr(det[key], 2) ")"
+          printf "| %s | %s | %s | %d | %s | %.3f | %.3f | %s | %s | %s | %.3f | %d | %d | %.2f/%.2f/%.2f | %s |\n", S[s], M[m], N[i], ok[key], f, w, c, (ok[key] > 0 ? sprintf("%.2f", per) : "-"), rc, rw, cc, retx[key], gr[key], su, cu, med(oth[key]), sat
+        }
+      }
+    }' "$CSV"
+  if [ "$GOODPUT" = 1 ]; then
+    echo
+    echo "Single client, $((GOODPUT_SIZE / 1048576)) MiB over loopback, blksize $BLKSIZE:"
+    echo
+    echo "| server | lockstep MB/s | windowsize 4 MB/s | windowsize granted | speedup |"
+    echo "|---|---:|---:|---|---:|"
+    awk -F, 'NR > 1 {
+      if ($7 == "unavailable") { printf "| %s | | | | %s |\n", $1, ($1 == "rackboot" ? "not yet measured (unavailable)" : "unavailable"); next }
+      printf "| %s | %s | %s | %s | %sx%s |\n", $1, $3, $4, ($5 == "1" ? "yes" : "no"), $6, ($7 == "ok" ? "" : " " $7) }' "$GCSV"
+  fi
+} > "$MD"
+echo
+echo "## TFTP benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, kernel $(uname -r), file $FILE_SIZE bytes, rounds $ROUNDS)"
+echo
+cat "$MD"
+echo
+echo "raw: $CSV $GCSV; table: $MD"
+if command -v gnuplot >/dev/null && [ -f "$ROOT/bench/plot-tftp.gp" ]; then
+  if gnuplot -e "csv='$CSV'; out='$OUT/tftp-bench.svg'" "$ROOT/bench/plot-tftp.gp" 2>"$WORK/gnuplot.log"; then
+    echo "plot: $OUT/tftp-bench.svg"
+  else
+    log "gnuplot failed: $(head -c 300 "$WORK/gnuplot.log")"
+  fi
+fi

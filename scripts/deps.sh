@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Install every Debian package the build, tests, demo and benchmarks need.
+# Idempotent and non-interactive; run as root on a fresh Debian 12 machine.
+set -euo pipefail
+
+PKGS=(
+  # build
+  build-essential clang llvm pkg-config libbpf-dev liburing-dev libsqlite3-dev
+  libcmocka-dev libclang-rt-14-dev
+  # real TFTP clients and peer servers for integration tests and benchmarks
+  atftp tftp-hpa tftpd-hpa curl busybox dnsmasq-base iproute2 procps
+  # boot images (iPXE binaries for the demo)
+  ipxe
+  # benchmark plots
+  gnuplot-nox
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#PKGS[@]} packages present"
+  exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "deps: missing packages (${missing[*]}); run 'make deps' as root" >&2
+  exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Package scripts must not start the peer daemons (tftpd-hpa on port 69) on
+# the host: tests start their own copies inside private network namespaces.
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod 755 "$policy"; own_policy=1
+fi
+trap '[ $own_policy = 1 ] && rm -f "$policy"' EXIT
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# tftpd-hpa's init script may have started anyway on systems without policy-rc.d support.
+pkill -x in.tftpd 2>/dev/null || true
+echo "deps: done"

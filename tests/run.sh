@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs the whole suite and ends with "N passed, N failed".
+# Every test prints TAP lines ("ok - name" / "not ok - name"); this counts them.
+# A test program that exits non-zero without reporting a failure counts as one.
+# FUZZ_SECONDS (default 10) bounds each libFuzzer target; TESTS=pattern filters.
+set -u
+cd "$(dirname "$0")/.."
+B=build
+LOG=$B/test-logs
+mkdir -p "$LOG"
+pass=0; fail=0; failed=()
+pattern=${TESTS:-}
+
+run_one() { # name, command...
+  local name=$1; shift
+  [ -n "$pattern" ] && [[ "$name" != *$pattern* ]] && return 0
+  local log="$LOG/${name//\//_}.log" start=$SECONDS rc
+  "$@" >"$log" 2>&1 </dev/null; rc=$?
+  local p f
+  p=$(grep -cE '^ok ' "$log"); f=$(grep -cE '^not ok ' "$log")
+  if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; echo "not ok - $name exited $rc" >>"$log"; fi
+  if [ "$p" = 0 ] && [ "$f" = 0 ]; then f=1; echo "not ok - $name reported no result" >>"$log"; fi
+  pass=$((pass + p)); fail=$((fail + f))
+  printf '%-48s %4d passed %3d failed  %4ds\n' "$name" "$p" "$f" $((SECONDS - start))
+  if [ "$f" != 0 ]; then
+    failed+=("$name")
+    grep -E '^not ok ' "$log" | head -20 | sed 's/^/    /'
+    echo "    --- last lines of $log ---"; tail -25 "$log" | sed 's/^/    | /'
+  fi
+}
+
+export CMOCKA_MESSAGE_OUTPUT=TAP
+for t in $B/tests/test_*; do run_one "unit/$(basename "$t")" "$t"; done
+for t in $B/tests-san/test_*; do run_one "unit-asan/$(basename "$t")" "$t"; done
+for f in $B/fuzz/fuzz_*; do
+  n=$(basename "$f")
+  run_one "fuzz/$n" bash tests/fuzz/run-one.sh "$f" "${FUZZ_SECONDS:-10}"
+done
+for t in tests/integration/*.sh; do
+  [ "$(basename "$t")" = lib.sh ] && continue
+  run_one "integration/$(basename "$t" .sh)" bash "$t"
+done
+
+echo
+[ ${#failed[@]} -gt 0 ] && echo "failed: ${failed[*]}"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,432 @@
+/* in.tftpd: rackboot's TFTP server with tftpd-hpa's command line.
+ *
+ * Reads like tftpd-hpa's main: parse options, load the remap rules, open
+ * the directories and sockets (standalone, systemd or inetd's fd 0),
+ * daemonize, chroot (-s, when root), drop privileges (-u), then hand the
+ * sockets to the io_uring server loop. Exit codes are sysexits(3). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "remap.h"
+#include "tftp_files.h"
+#include "tftp_server.h"
+#include "tftpd_args.h"
+
+#define VERSION "rackboot in.tftpd 0.1 (tftp-hpa 5.2 compatible), with remap, with io_uring"
+
+static volatile sig_atomic_t stop_flag, reload_flag;
+
+/* The map file is re-read on SIGHUP, possibly after chroot: keep its
+ * directory open so the reload does not depend on the filesystem view. */
+static struct {
+	int dirfd;
+	char *base;
+	const char *path;
+	int steps;
+} mapfile = { .dirfd = -1 };
+
+static void on_stop(int sig) { (void)sig; stop_flag = 1; }
+static void on_reload(int sig) { (void)sig; reload_flag = 1; }
+
+static void usage(const char *why)
+{
+	if (why && strcmp(why, "help"))
+		fprintf(stderr, "in.tftpd: %s\n", why);
+	fprintf(stderr,
+		"Usage: in.tftpd [options] directory...\n"
+		"  -4 -6                IPv4 / IPv6 only\n"
+		"  -l, --listen         standalone mode (default: inetd, socket on fd 0)\n"
+		"  -L, --foreground     standalone, do not detach\n"
+		"  -a [addr][:port]     listen address (repeatable)\n"
+		"  -S, --port SERVICE   default port (\"tftp\")\n"
+		"  -s, --secure         paths relative to the (single) directory; chroot when root\n"
+		"  -c, --create         allow new files to be created\n"
+		"  -u, --user USER      run as USER (default nobody)\n"
+		"  -U, --umask MASK     umask for created files\n"
+		"  -p, --permissive     no checks beyond the system's permissions\n"
+		"  -P, --pidfile FILE   write the pid (standalone)\n"
+		"  -t, --timeout SEC    inetd mode: exit after SEC idle (default 900)\n"
+		"  -T, --retransmit US  retransmit timeout in microseconds (default 1000000)\n"
+		"  -m, --map-file FILE  filename remap rules (reloaded on SIGHUP)\n"
+		"      --map-steps N    remap rule evaluations per request (4096)\n"
+		"      --map-test FILE  print the remapping of each line of FILE and exit\n"
+		"  -r, --refuse OPT     never accept RFC 2347 option OPT\n"
+		"      --reject-all     accept no options\n"
+		"  -B, --blocksize MAX  maximum block size (512-65464)\n"
+		"  -W, --windowsize MAX maximum RFC 7440 window (1-%d)\n"
+		"      --window-bytes N cap blksize x windowsize\n"
+		"  -R, --port-range L:H transfer ports from L to H\n"
+		"      --systemd        sockets from systemd (LISTEN_FDS)\n"
+		"  -v, --verbose        more logging (repeatable); --verbosity N\n"
+		"      --stderr         log to stderr instead of syslog\n"
+		"  -V, --version        print version and exit\n", TFTP_MAX_WINDOW);
+}
+
+static char *read_all(int fd, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	ssize_t r;
+
+	while (buf && (r = read(fd, buf + n, cap - n)) > 0) {
+		n += (size_t)r;
+		if (n == cap) {
+			char *nb = realloc(buf, cap *= 2);
+			if (!nb) {
+				free(buf);
+				return NULL;
+			}
+			buf = nb;
+		}
+	}
+	*len = n;
+	return buf;
+}
+
+static struct remap_rules *load_rules(char *err, size_t errlen)
+{
+	int fd = openat(mapfile.dirfd, mapfile.base, O_RDONLY | O_CLOEXEC);
+	struct remap_rules *r;
+	size_t len;
+	char *text;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "Cannot open map file: %s: %s", mapfile.path, strerror(errno));
+		return NULL;
+	}
+	text = read_all(fd, &len);
+	close(fd);
+	if (!text) {
+		snprintf(err, errlen, "%s: out of memory", mapfile.path);
+		return NULL;
+	}
+	r = remap_parse(text, len, mapfile.path, mapfile.steps, err, errlen);
+	free(text);
+	return r;
+}
+
+static int open_mapfile(const char *path, int steps)
+{
+	char *d = strdup(path), *b = strdup(path);
+
+	if (!d || !b)
+		return -ENOMEM;
+	mapfile.dirfd = open(dirname(d), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	mapfile.base = strdup(basename(b));
+	mapfile.path = path;
+	mapfile.steps = steps;
+	free(d);
+	free(b);
+	return mapfile.dirfd < 0 ? -errno : 0;
+}
+
+/* SIGHUP: new rules replace the old only if they load cleanly. */
+static void reload_rules(struct tftp_server *s)
+{
+	char err[512];
+	struct remap_rules *r;
+
+	if (!mapfile.base)
+		return;
+	r = load_rules(err, sizeof(err));
+	if (!r) {
+		log_msg(LOG_ERR, "%s; keeping the previous rules", err);
+		return;
+	}
+	tftp_server_set_rules(s, r);
+	log_msg(LOG_NOTICE, "reloaded map file %s", mapfile.path);
+}
+
+/* --map-test: remap each input line as a request from a documentation
+ * address would be, and print the result. */
+static int map_test(struct remap_rules *r, const struct tftpd_args *a)
+{
+	static const unsigned char ip4[4] = { 192, 0, 2, 34 };
+	static const unsigned char ip6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+					       0xfe, 0xed, 0xfa, 0xce, 0xde, 0xad, 0xbe, 0xef };
+	struct remap_client c = {
+		.is_write = a->create, .family = a->family == AF_INET6 ? AF_INET6 : AF_INET,
+		.addr = a->family == AF_INET6 ? (const void *)ip6 : (const void *)ip4,
+	};
+	FILE *f = fopen(a->map_test, "r");
+	char line[65536], out[65536];
+
+	if (!f) {
+		log_msg(LOG_ERR, "%s: cannot open map test file: %s", a->map_test, strerror(errno));
+		return EX_NOINPUT;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		const char *msg = NULL;
+		char *nl = strchr(line, '\n');
+
+		if (!nl)
+			continue;
+		*nl = 0;
+		if (remap_apply(r, line, &c, NULL, NULL, out, sizeof(out), &msg) == 0)
+			printf("%s\n", out);
+		else
+			printf("ERROR: %s\n", msg ? msg : "Access denied");
+	}
+	fclose(f);
+	return 0;
+}
+
+static int bind_one(const struct addrinfo *ai, bool v6only)
+{
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+	int one = 1;
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, v6only ? sizeof(one) : 0);
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* Open every -a address (default: all addresses, both families). */
+static int open_listeners(const struct tftpd_args *a, int *fds, int max)
+{
+	const char *specs[TFTPD_MAX_ADDRS] = { ":" };
+	int nspecs = a->n_addrs ? a->n_addrs : 1, n = 0;
+
+	for (int i = 0; i < a->n_addrs; i++)
+		specs[i] = a->addrs[i];
+	for (int i = 0; i < nspecs; i++) {
+		struct addrinfo hints = { .ai_family = a->family, .ai_socktype = SOCK_DGRAM,
+					  .ai_flags = AI_PASSIVE };
+		struct addrinfo *res, *ai;
+		const char *host, *port;
+		char buf[512];
+		int rc;
+
+		if (tftpd_split_address(specs[i], buf, sizeof(buf), &host, &port)) {
+			log_msg(LOG_ERR, "Bad address: %s", specs[i]);
+			return -1;
+		}
+		rc = getaddrinfo(host, port ? port : a->service, &hints, &res);
+		if (rc) {
+			log_msg(LOG_ERR, "cannot resolve local bind address: %s: %s", specs[i],
+				gai_strerror(rc));
+			continue;
+		}
+		for (ai = res; ai && n < max; ai = ai->ai_next) {
+			/* With both families bound, the v6 socket must not claim v4. */
+			int fd = bind_one(ai, a->family == AF_INET6 || !host);
+			if (fd < 0) {
+				log_msg(LOG_ERR, "cannot bind to local %s socket: %s",
+					ai->ai_family == AF_INET6 ? "IPv6" : "IPv4", strerror(errno));
+				continue;
+			}
+			fds[n++] = fd;
+		}
+		freeaddrinfo(res);
+	}
+	return n;
+}
+
+static int systemd_fds(int *fds, int max)
+{
+	const char *nfds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+	int n;
+
+	if (!nfds || !pid || atol(pid) != getpid() || (n = atoi(nfds)) <= 0)
+		return 0;
+	if (n > max)
+		n = max;
+	for (int i = 0; i < n; i++)
+		fds[i] = 3 + i;
+	return n;
+}
+
+static int drop_privileges(const struct passwd *pw, bool do_chroot, const char *root)
+{
+	if (do_chroot && getuid() == 0) {
+		if (chroot(root) < 0 || chdir("/") < 0) {
+			log_msg(LOG_ERR, "chroot: %s", strerror(errno));
+			return EX_OSERR;
+		}
+	}
+	if (getuid() != 0)
+		return 0;      /* nothing to drop */
+	if (setgroups(0, NULL) < 0 && errno != EPERM) {
+		log_msg(LOG_ERR, "cannot clear group list");
+		return EX_OSERR;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 && errno != EPERM) {
+		log_msg(LOG_ERR, "cannot set groups for user %s", pw->pw_name);
+		return EX_OSERR;
+	}
+	if (setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0) {
+		log_msg(LOG_ERR, "cannot drop privileges: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	return 0;
+}
+
+static void write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		log_msg(LOG_ERR, "cannot open pid file '%s' for writing: %s", path, strerror(errno));
+		return;
+	}
+	fprintf(f, "%d\n", getpid());
+	if (fclose(f))
+		log_msg(LOG_ERR, "error writing pid file '%s': %s", path, strerror(errno));
+}
+
+static void set_signals(bool standalone)
+{
+	struct sigaction sa = { 0 };
+
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;          /* no SA_RESTART: the loop wakes up */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = standalone ? on_reload : on_stop;
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	struct tftpd_args a;
+	struct tftp_roots roots;
+	struct tftp_server_opts so;
+	struct remap_rules *rules = NULL;
+	struct tftp_server *srv;
+	struct passwd *pw;
+	char err[1024];
+	int fds[TFTPD_MAX_ADDRS * 2], nfds, rc;
+
+	rc = tftpd_parse_args(argc, argv, &a, err, sizeof(err));
+	if (rc) {
+		usage(err);
+		return rc;
+	}
+	if (a.version) {
+		printf("%s\n", VERSION);
+		return 0;
+	}
+	log_init("in.tftpd", a.use_stderr);
+	if (a.map_file) {
+		if (open_mapfile(a.map_file, a.map_steps)) {
+			log_msg(LOG_ERR, "Cannot open map file: %s: %s", a.map_file, strerror(errno));
+			return EX_NOINPUT;
+		}
+		rules = load_rules(err, sizeof(err));
+		if (!rules) {
+			log_msg(LOG_ERR, "%s", err);
+			return EX_DATAERR;
+		}
+	}
+	if (a.map_test) {
+		rc = rules ? map_test(rules, &a) : EX_USAGE;
+		if (!rules)
+			log_msg(LOG_ERR, "--map-test needs a map file (-m)");
+		remap_free(rules);
+		return rc;
+	}
+	if (a.n_dirs == 0) {
+		log_msg(LOG_ERR, "directory list not specified");
+		return EX_USAGE;
+	}
+	if (a.secure && a.n_dirs != 1) {
+		log_msg(LOG_ERR, "-s requires exactly one directory");
+		return EX_USAGE;
+	}
+	if (tftp_roots_open(&roots, a.dirs, a.n_dirs, a.secure, err, sizeof(err))) {
+		log_msg(LOG_ERR, "%s", err);
+		return EX_NOINPUT;
+	}
+	pw = getpwnam(a.user);
+	if (!pw) {
+		log_msg(LOG_ERR, "no user %s: %s", a.user, strerror(errno ? errno : ENOENT));
+		return EX_NOUSER;
+	}
+	if (a.pidfile && !a.standalone) {
+		log_msg(LOG_WARNING, "not in standalone mode, ignoring pid file");
+		a.pidfile = NULL;
+	}
+	if (a.systemd) {
+		nfds = systemd_fds(fds, TFTPD_MAX_ADDRS);
+		if (!nfds) {
+			log_msg(LOG_ERR, "--systemd specified, but no file descriptors passed");
+			return EX_NOINPUT;
+		}
+	} else if (a.standalone) {
+		nfds = open_listeners(&a, fds, TFTPD_MAX_ADDRS * 2);
+		if (nfds <= 0) {
+			log_msg(LOG_ERR, "no listen addresses available");
+			return EX_NOINPUT;
+		}
+		if (!a.foreground && daemon(1, 1) < 0) {
+			log_msg(LOG_ERR, "cannot daemonize: %s", strerror(errno));
+			return EX_OSERR;
+		}
+	} else {
+		fds[0] = dup(0);           /* inetd: the request socket is fd 0 */
+		if (fds[0] < 0) {
+			log_msg(LOG_ERR, "dup failed: %s", strerror(errno));
+			return EX_OSERR;
+		}
+		nfds = 1;
+	}
+	if (a.pidfile)
+		write_pidfile(a.pidfile);
+	if (a.umask_set || !a.permissive)
+		umask(a.umask);
+	rc = drop_privileges(pw, a.secure, roots.dir[0].path);
+	if (rc)
+		return rc;
+
+	so = (struct tftp_server_opts){
+		.limits = a.limits, .roots = &roots, .create = a.create,
+		.permissive = a.permissive, .verbosity = a.verbosity,
+		.port_range = a.port_range, .port_lo = a.port_lo, .port_hi = a.port_hi,
+		.idle_exit_ms = -1,
+	};
+	if (!a.standalone && !a.systemd) {
+		long t = a.idle_timeout_s < 0 ? 900 : a.idle_timeout_s;
+		so.idle_exit_ms = t ? t * 1000 : -1;
+	}
+	srv = tftp_server_new(&so, fds, nfds, err, sizeof(err));
+	if (!srv) {
+		log_msg(LOG_ERR, "%s", err);
+		return EX_OSERR;
+	}
+	tftp_server_set_rules(srv, rules);
+	set_signals(a.standalone);
+	rc = tftp_server_run(srv, &stop_flag, &reload_flag, reload_rules);
+	tftp_server_free(srv);
+	tftp_roots_close(&roots);
+	if (a.pidfile && unlink(a.pidfile) < 0) {
+		log_msg(LOG_WARNING, "error removing pid file '%s': %s", a.pidfile, strerror(errno));
+		return EX_OSERR;
+	}
+	return rc ? EX_IOERR : 0;
+}

@@ -1,0 +1,1303 @@
+/* The io_uring TFTP server loop.
+ *
+ * One ring serves the listening sockets and every transfer:
+ * - each listening socket has one multishot recvmsg (with IP_PKTINFO, so a
+ *   transfer answers from the address the request was sent to);
+ * - each transfer has its own connected UDP socket (its TID, RFC 1350)
+ *   with one multishot recv; all receives draw from a provided-buffer ring
+ *   and give the buffer back as soon as the packet is handled;
+ * - a window of DATA is one io_uring READ of the file into the session's
+ *   window buffer (page cache; no per-client copy of the file) followed by
+ *   sendmsg with UDP_SEGMENT, so a window leaves in one send;
+ * - retransmission timers sit in a min-heap; the loop sleeps in
+ *   io_uring_submit_and_wait_timeout until the earliest deadline.
+ * The protocol decisions live in tftp_xfer.c; this file does I/O only. */
+#include "tftp_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "netascii.h"
+#include "remap.h"
+#include "timer_heap.h"
+#include "tftp_proto.h"
+#include "tftp_xfer.h"
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+
+#define MAX_LISTEN        16
+#define SMALL_BUFS        4096      /* ACKs, requests: power of two */
+#define SMALL_BUF_SIZE    2048
+#define LARGE_BUFS        256       /* DATA of uploads with big blocks */
+#define LARGE_BUF_SIZE    (TFTP_MAX_PACKET + 64)
+#define BGID_SMALL        0
+#define BGID_LARGE        1
+#define GSO_MAX_SEGS      64
+#define GSO_MAX_BYTES     65000
+#define NA_SNAPS          (2 * TFTP_MAX_WINDOW + 2)
+#define DALLY_US          2000000   /* keep a finished upload to re-ACK */
+
+enum op {
+	OP_LISTEN = 1, OP_RECV, OP_READ, OP_SEND, OP_CANCEL,
+};
+
+struct bufgroup {
+	struct io_uring_buf_ring *br;
+	uint8_t *mem;
+	unsigned count, size;
+	int bgid;
+};
+
+struct session {
+	uint32_t idx, gen;
+	int fd;
+	int refs;                    /* io_uring ops in flight on this session */
+	bool closing, recv_armed, is_write, netascii;
+	bool io_busy;                /* window buffer owned by READ/SEND ops */
+	bool send_wanted;            /* a window is due once io_busy clears */
+	bool failed, use_gso;
+	unsigned sends;              /* sendmsg ops of the current window */
+	int bgid;
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	char peer_str[INET6_ADDRSTRLEN];
+	char *filename;
+	struct tftp_params params;
+	struct heap_node timer;
+	uint64_t started_us;
+
+	/* reading */
+	struct tftp_sender snd;
+	int file_fd;
+	uint64_t file_size;
+	uint64_t win_from;           /* first block in the buffer being sent */
+	unsigned win_count;
+	struct { uint64_t raw_off; int pending; } snap[NA_SNAPS];
+
+	/* writing */
+	struct tftp_receiver rcv;
+	struct tftp_upload up;
+	struct netascii_dec dec;
+	uint64_t write_off;
+
+	uint8_t *buf;                /* window buffer: blocks back to back */
+	unsigned blk_len[TFTP_MAX_WINDOW];
+	uint8_t hdr[TFTP_MAX_WINDOW][TFTP_HDR_LEN];
+	struct iovec iov[2 * TFTP_MAX_WINDOW];
+	struct msghdr msg[TFTP_MAX_WINDOW];
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} cmsg[TFTP_MAX_WINDOW];
+	uint8_t *oack;
+	size_t oack_len;
+	uint8_t ctl[TFTP_HDR_LEN];   /* ACKs we send */
+	struct iovec ctl_iov;
+	struct msghdr ctl_msg;
+};
+
+struct listener {
+	int fd;
+	int family;
+	struct msghdr msg;           /* template for multishot recvmsg */
+};
+
+struct tftp_server {
+	struct io_uring ring;
+	struct tftp_server_opts o;
+	struct remap_rules *rules;
+	struct bufgroup small, large;
+	struct listener lis[MAX_LISTEN];
+	int nlis;
+	struct session **sess;       /* slab indexed by session idx */
+	uint32_t nsess, cap;
+	uint32_t *free_idx;
+	uint32_t nfree;
+	uint32_t gen;
+	struct timer_heap timers;
+	uint64_t now;
+	uint64_t last_activity;
+	struct tftp_server_stats st;
+};
+
+/* ---- helpers ------------------------------------------------------- */
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t ud_make(enum op op, uint32_t gen, uint32_t idx)
+{
+	return (uint64_t)op << 56 | (uint64_t)(gen & 0xffffff) << 32 | idx;
+}
+static enum op ud_op(uint64_t ud) { return (enum op)(ud >> 56); }
+static uint32_t ud_gen(uint64_t ud) { return (uint32_t)(ud >> 32) & 0xffffff; }
+static uint32_t ud_idx(uint64_t ud) { return (uint32_t)ud; }
+
+static struct io_uring_sqe *get_sqe(struct tftp_server *s)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
+
+	if (!sqe) {
+		io_uring_submit(&s->ring);       /* SQ full: flush and retry */
+		sqe = io_uring_get_sqe(&s->ring);
+	}
+	return sqe;
+}
+
+static void addr_to_str(const struct sockaddr_storage *ss, char *out, size_t len)
+{
+	const void *a = ss->ss_family == AF_INET6
+		? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
+		: (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+
+	if (!inet_ntop(ss->ss_family, a, out, (socklen_t)len))
+		snprintf(out, len, "???");
+}
+
+/* ---- provided buffers ---------------------------------------------- */
+
+static int bufgroup_init(struct tftp_server *s, struct bufgroup *g, int bgid,
+			 unsigned count, unsigned size)
+{
+	struct io_uring_buf_reg reg = { 0 };
+	size_t ring_bytes = count * sizeof(struct io_uring_buf);
+
+	g->bgid = bgid;
+	g->count = count;
+	g->size = size;
+	if (posix_memalign((void **)&g->br, 4096, ring_bytes))
+		return -ENOMEM;
+	g->mem = malloc((size_t)count * size);
+	if (!g->mem)
+		return -ENOMEM;
+	reg.ring_addr = (unsigned long)g->br;
+	reg.ring_entries = count;
+	reg.bgid = (uint16_t)bgid;
+	int ret = io_uring_register_buf_ring(&s->ring, &reg, 0);
+	if (ret)
+		return ret;
+	io_uring_buf_ring_init(g->br);
+	for (unsigned i = 0; i < count; i++)
+		io_uring_buf_ring_add(g->br, g->mem + (size_t)i * size, size, (unsigned short)i,
+				      io_uring_buf_ring_mask(count), (int)i);
+	io_uring_buf_ring_advance(g->br, (int)count);
+	return 0;
+}
+
+static void bufgroup_recycle(struct bufgroup *g, unsigned bid)
+{
+	io_uring_buf_ring_add(g->br, g->mem + (size_t)bid * g->size, g->size, (unsigned short)bid,
+			      io_uring_buf_ring_mask(g->count), 0);
+	io_uring_buf_ring_advance(g->br, 1);
+}
+
+static struct bufgroup *bufgroup_of(struct tftp_server *s, int bgid)
+{
+	return bgid == BGID_LARGE ? &s->large : &s->small;
+}
+
+/* ---- sessions ------------------------------------------------------ */
+
+static struct session *session_alloc(struct tftp_server *s)
+{
+	struct session *x;
+	uint32_t idx;
+
+	if (!s->nfree) {
+		uint32_t cap = s->cap ? s->cap * 2 : 1024;
+		struct session **v = realloc(s->sess, cap * sizeof(*v));
+		uint32_t *f = realloc(s->free_idx, cap * sizeof(*f));
+		if (!v || !f) {
+			if (v)
+				s->sess = v;
+			if (f)
+				s->free_idx = f;
+			return NULL;
+		}
+		s->sess = v;
+		s->free_idx = f;
+		for (uint32_t i = cap; i-- > s->cap;) {
+			s->sess[i] = NULL;
+			s->free_idx[s->nfree++] = i;
+		}
+		s->cap = cap;
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return NULL;
+	idx = s->free_idx[--s->nfree];
+	x->idx = idx;
+	x->gen = ++s->gen & 0xffffff;
+	x->fd = x->file_fd = -1;
+	x->up.fd = x->up.dirfd = -1;
+	heap_node_init(&x->timer);
+	s->sess[idx] = x;
+	s->nsess++;
+	s->st.active++;
+	return x;
+}
+
+static void session_free(struct tftp_server *s, struct session *x)
+{
+	heap_remove(&s->timers, &x->timer);
+	if (x->fd >= 0)
+		close(x->fd);
+	if (x->file_fd >= 0)
+		close(x->file_fd);
+	if (x->up.fd >= 0 || x->up.tmp)
+		tftp_upload_abort(&x->up);
+	s->sess[x->idx] = NULL;
+	s->free_idx[s->nfree++] = x->idx;
+	s->nsess--;
+	s->st.active--;
+	s->last_activity = s->now;
+	free(x->buf);
+	free(x->oack);
+	free(x->filename);
+	free(x);
+}
+
+/* Stop the session: cancel its receive and free it once no op is left. */
+static void session_close(struct tftp_server *s, struct session *x, bool ok)
+{
+	if (x->closing)
+		return;
+	x->closing = true;
+	if (ok)
+		s->st.completed++;
+	else
+		s->st.failed++;
+	heap_remove(&s->timers, &x->timer);
+	if (x->recv_armed) {
+		struct io_uring_sqe *sqe = get_sqe(s);
+		if (sqe) {
+			io_uring_prep_cancel64(sqe, ud_make(OP_RECV, x->gen, x->idx), 0);
+			io_uring_sqe_set_data64(sqe, ud_make(OP_CANCEL, x->gen, x->idx));
+			io_uring_sqe_set_flags(sqe, IOSQE_CQE_SKIP_SUCCESS);
+		}
+	}
+	if (x->refs == 0)
+		session_free(s, x);
+}
+
+static void session_put(struct tftp_server *s, struct session *x)
+{
+	if (--x->refs == 0 && x->closing)
+		session_free(s, x);
+}
+
+static void set_timer(struct tftp_server *s, struct session *x, uint64_t deadline)
+{
+	if (!x->closing && heap_set(&s->timers, &x->timer, deadline))
+		log_msg(LOG_ERR, "out of memory for timers");
+}
+
+/* Send a short control packet (ACK, ERROR, OACK) synchronously: these are
+ * rare next to DATA, and the socket is connected, so one syscall. */
+static void send_ctl(struct session *x, const void *buf, size_t len)
+{
+	if (send(x->fd, buf, len, MSG_DONTWAIT) < 0 && errno != ECONNREFUSED)
+		log_msg(LOG_WARNING, "tftpd: send to %s: %s", x->peer_str, strerror(errno));
+}
+
+static void send_error(struct tftp_server *s, struct session *x, uint16_t code, const char *msg)
+{
+	uint8_t pkt[600];
+	size_t n = tftp_build_error(pkt, sizeof(pkt), code, msg);
+
+	if (s->o.verbosity >= 2)
+		log_msg(LOG_INFO, "sending NAK (%u, %s) to %s", code, (const char *)pkt + 4, x->peer_str);
+	send_ctl(x, pkt, n);
+}
+
+static void send_ack(struct session *x, uint64_t block)
+{
+	uint8_t pkt[TFTP_HDR_LEN];
+
+	send_ctl(x, pkt, tftp_build_ack(pkt, sizeof(pkt), tftp_wire_block(block, x->params.rollover)));
+}
+
+static void arm_recv(struct tftp_server *s, struct session *x)
+{
+	struct io_uring_sqe *sqe = get_sqe(s);
+
+	if (!sqe) {
+		session_close(s, x, false);
+		return;
+	}
+	io_uring_prep_recv_multishot(sqe, x->fd, NULL, 0, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = (uint16_t)x->bgid;
+	io_uring_sqe_set_data64(sqe, ud_make(OP_RECV, x->gen, x->idx));
+	x->recv_armed = true;
+	x->refs++;
+}
+
+/* ---- sending DATA -------------------------------------------------- */
+
+/* Length of block b of an octet file. */
+static unsigned octet_block_len(const struct session *x, uint64_t b)
+{
+	uint64_t off = (b - 1) * x->params.blksize;
+
+	if (off >= x->file_size)
+		return 0;
+	return x->file_size - off < x->params.blksize ? (unsigned)(x->file_size - off) : x->params.blksize;
+}
+
+/* Queue sendmsg ops for blocks [win_from, win_from + win_count) whose data
+ * sits back to back in x->buf with lengths blk_len[]. Consecutive full
+ * blocks share one sendmsg via UDP GSO. */
+static void submit_window_sends(struct tftp_server *s, struct session *x)
+{
+	unsigned bs = x->params.blksize, seg = bs + TFTP_HDR_LEN;
+	unsigned per_msg = x->use_gso ? GSO_MAX_BYTES / seg : 1;
+	unsigned i = 0, m = 0;
+	uint8_t *data = x->buf;
+
+	if (per_msg > GSO_MAX_SEGS)
+		per_msg = GSO_MAX_SEGS;
+	if (per_msg < 1)
+		per_msg = 1;
+	while (i < x->win_count) {
+		struct msghdr *msg = &x->msg[m];
+		unsigned n = 0;
+		struct io_uring_sqe *sqe;
+
+		memset(msg, 0, sizeof(*msg));
+		msg->msg_iov = &x->iov[2 * i];
+		while (i < x->win_count && n < per_msg) {
+			uint64_t b = x->win_from + i;
+			tftp_put_data_header(x->hdr[i], tftp_wire_block(b, x->params.rollover));
+			x->iov[2 * i] = (struct iovec){ x->hdr[i], TFTP_HDR_LEN };
+			x->iov[2 * i + 1] = (struct iovec){ data, x->blk_len[i] };
+			data += x->blk_len[i];
+			n++;
+			i++;
+			if (x->blk_len[i - 1] < bs)
+				break;      /* a short block can only end a GSO batch */
+		}
+		msg->msg_iovlen = 2 * n;
+		if (n > 1) {
+			struct cmsghdr *c = (struct cmsghdr *)x->cmsg[m].buf;
+			msg->msg_control = x->cmsg[m].buf;
+			msg->msg_controllen = sizeof(x->cmsg[m].buf);
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+			*(uint16_t *)CMSG_DATA(c) = (uint16_t)seg;
+		}
+		sqe = get_sqe(s);
+		if (!sqe) {
+			x->failed = true;
+			break;
+		}
+		io_uring_prep_sendmsg(sqe, x->fd, msg, 0);
+		io_uring_sqe_set_data64(sqe, ud_make(OP_SEND, x->gen, x->idx));
+		x->refs++;
+		x->sends++;
+		m++;
+	}
+	sender_sent(&x->snd, x->win_from + x->win_count - 1, s->now);
+	set_timer(s, x, x->snd.t.deadline_us);
+	if (m == 0)
+		x->io_busy = false;
+}
+
+/* Netascii: regenerate blocks from per-block encoder snapshots, so a
+ * retransmitted block is byte-identical to the first copy. */
+static int netascii_fill(struct session *x, uint64_t from, unsigned count)
+{
+	unsigned bs = x->params.blksize;
+	uint8_t *out = x->buf;
+	uint8_t *raw = x->buf + (size_t)bs * TFTP_MAX_WINDOW;   /* scratch */
+
+	x->win_count = 0;
+	for (unsigned i = 0; i < count; i++) {
+		uint64_t b = from + i;
+		struct netascii_enc enc = { .pending = x->snap[b % NA_SNAPS].pending };
+		uint64_t off = x->snap[b % NA_SNAPS].raw_off;
+		size_t len = 0;
+
+		if (x->snd.last && b > x->snd.last)
+			break;
+		while (len < bs) {
+			ssize_t n = pread(x->file_fd, raw, bs, (off_t)off);
+			size_t used;
+			if (n < 0)
+				return -errno;
+			len += netascii_encode(&enc, raw, (size_t)n, &used, out + len, bs - len);
+			off += used;
+			if (n == 0 && enc.pending < 0)
+				break;
+		}
+		x->snap[(b + 1) % NA_SNAPS].raw_off = off;
+		x->snap[(b + 1) % NA_SNAPS].pending = enc.pending;
+		x->blk_len[i] = (unsigned)len;
+		x->win_count++;
+		out += len;
+		if (len < bs) {
+			sender_set_last(&x->snd, b);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Start sending the window that begins after the last ACK. */
+static void start_window(struct tftp_server *s, struct session *x, uint64_t from, unsigned count)
+{
+	if (x->io_busy) {
+		x->send_wanted = true;
+		return;
+	}
+	x->send_wanted = false;
+	x->io_busy = true;
+	x->win_from = from;
+	if (x->netascii) {
+		int err = netascii_fill(x, from, count);
+		if (err) {
+			send_error(s, x, TFTP_EUNDEF, strerror(-err));
+			x->io_busy = false;
+			session_close(s, x, false);
+			return;
+		}
+		submit_window_sends(s, x);
+		return;
+	}
+	/* Octet: one READ for the whole window, then the sends. */
+	x->win_count = count;
+	size_t bytes = 0;
+	for (unsigned i = 0; i < count; i++)
+		bytes += x->blk_len[i] = octet_block_len(x, from + i);
+	if (bytes == 0) {               /* only a final empty block */
+		submit_window_sends(s, x);
+		return;
+	}
+	struct io_uring_sqe *sqe = get_sqe(s);
+	if (!sqe) {
+		x->io_busy = false;
+		session_close(s, x, false);
+		return;
+	}
+	io_uring_prep_read(sqe, x->file_fd, x->buf, (unsigned)bytes,
+			   (uint64_t)(from - 1) * x->params.blksize);
+	io_uring_sqe_set_data64(sqe, ud_make(OP_READ, x->gen, x->idx));
+	x->refs++;
+}
+
+static void on_read_done(struct tftp_server *s, struct session *x, int res)
+{
+	size_t want = 0;
+
+	for (unsigned i = 0; i < x->win_count; i++)
+		want += x->blk_len[i];
+	if (res < 0) {
+		send_error(s, x, TFTP_EUNDEF, strerror(-res));
+		x->io_busy = false;
+		session_close(s, x, false);
+		return;
+	}
+	if ((size_t)res < want) {
+		/* The file shrank under us: what we have is the end. */
+		x->file_size = (x->win_from - 1) * x->params.blksize + (uint64_t)res;
+		sender_set_last(&x->snd, x->file_size / x->params.blksize + 1);
+		unsigned n = 0;
+		for (uint64_t b = x->win_from; b <= x->snd.last && n < x->win_count; b++, n++)
+			x->blk_len[n] = octet_block_len(x, b);
+		x->win_count = n;
+	}
+	submit_window_sends(s, x);
+}
+
+static void apply_step_sender(struct tftp_server *s, struct session *x, struct xfer_step st)
+{
+	switch (st.action) {
+	case XA_OACK:
+		send_ctl(x, x->oack, x->oack_len);
+		sender_sent(&x->snd, 0, s->now);
+		set_timer(s, x, x->snd.t.deadline_us);
+		break;
+	case XA_SEND:
+		if (st.count)
+			start_window(s, x, st.from, st.count);
+		break;
+	case XA_DONE:
+		if (s->o.verbosity >= 3)
+			log_msg(LOG_INFO, "sent %s to %s", x->filename, x->peer_str);
+		session_close(s, x, true);
+		break;
+	case XA_FAIL:
+		if (s->o.verbosity >= 1)
+			log_msg(LOG_WARNING, "tftpd: %s: timeout sending %s", x->peer_str, x->filename);
+		session_close(s, x, false);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- receiving DATA (uploads) -------------------------------------- */
+
+static int write_block(struct session *x, const uint8_t *data, size_t len, uint64_t block)
+{
+	if (x->netascii) {
+		uint8_t tmp[TFTP_MAX_BLKSIZE + 1];
+		size_t n = netascii_decode(&x->dec, data, len, tmp);
+		if (pwrite(x->up.fd, tmp, n, (off_t)x->write_off) != (ssize_t)n)
+			return -errno;
+		x->write_off += n;
+		return 0;
+	}
+	if (pwrite(x->up.fd, data, len, (off_t)((block - 1) * x->params.blksize)) != (ssize_t)len)
+		return errno ? -errno : -ENOSPC;
+	return 0;
+}
+
+static int finish_upload(struct session *x)
+{
+	uint8_t cr;
+
+	if (x->netascii && netascii_decode_finish(&x->dec, &cr)) {
+		if (pwrite(x->up.fd, &cr, 1, (off_t)x->write_off) != 1)
+			return -errno;
+	}
+	return tftp_upload_commit(&x->up);
+}
+
+static void handle_upload_packet(struct tftp_server *s, struct session *x,
+				 const struct tftp_packet *p)
+{
+	struct xfer_step st = receiver_on_data(&x->rcv, p->block, (unsigned)p->data_len, s->now);
+
+	if (p->data_len > x->params.blksize) {
+		send_error(s, x, TFTP_EBADOP, "Block too large");
+		session_close(s, x, false);
+		return;
+	}
+	if (st.action == XA_WRITE_ACK) {
+		struct tftp_err e;
+		int err = write_block(x, p->data, p->data_len, st.from);
+		if (!err && st.final)
+			err = finish_upload(x);
+		if (err) {
+			tftp_err_from_errno(&e, -err);
+			send_error(s, x, e.code, e.msg);
+			session_close(s, x, false);
+			return;
+		}
+		if (st.ack) {
+			send_ack(x, st.from);
+			receiver_sent(&x->rcv, s->now);
+		}
+		/* Stay a while after the last ACK, to answer a retransmission. */
+		set_timer(s, x, st.final ? s->now + DALLY_US : x->rcv.t.deadline_us);
+	} else if (st.action == XA_SEND) {
+		send_ack(x, st.from);
+		receiver_sent(&x->rcv, s->now);
+	}
+}
+
+/* ---- packets on a transfer socket ---------------------------------- */
+
+static void handle_session_packet(struct tftp_server *s, struct session *x,
+				  const uint8_t *buf, size_t len)
+{
+	struct tftp_packet p;
+	const char *why;
+
+	if (tftp_parse_packet(buf, len, &p, &why) < 0) {
+		s->st.bad_packets++;
+		return;
+	}
+	if (p.opcode == TFTP_ERROR) {
+		/* EDK2 probes tsize and aborts with error 8: a normal event. */
+		if (x->oack_len && (x->is_write ? x->rcv.received == 0 : x->snd.oack_pending))
+			log_msg(LOG_WARNING, "tftp: client does not accept options");
+		else if (s->o.verbosity >= 2)
+			log_msg(LOG_INFO, "client %s aborted %s: error %u %s", x->peer_str,
+				x->filename, p.errcode, p.errmsg);
+		session_close(s, x, p.errcode == TFTP_EOPTNEG);
+		return;
+	}
+	if (!x->is_write && p.opcode == TFTP_ACK) {
+		apply_step_sender(s, x, sender_on_ack(&x->snd, p.block, s->now));
+		return;
+	}
+	if (x->is_write && p.opcode == TFTP_DATA) {
+		handle_upload_packet(s, x, &p);
+		return;
+	}
+	s->st.bad_packets++;
+}
+
+static void on_session_timeout(struct tftp_server *s, struct session *x)
+{
+	struct xfer_step st;
+
+	if (!x->is_write) {
+		apply_step_sender(s, x, sender_on_timeout(&x->snd, s->now));
+		return;
+	}
+	st = receiver_on_timeout(&x->rcv, s->now);
+	switch (st.action) {
+	case XA_DONE:
+		session_close(s, x, true);
+		break;
+	case XA_FAIL:
+		if (s->o.verbosity >= 1)
+			log_msg(LOG_WARNING, "tftpd: %s: timeout receiving %s", x->peer_str, x->filename);
+		session_close(s, x, false);
+		break;
+	case XA_OACK:
+		if (x->oack_len)
+			send_ctl(x, x->oack, x->oack_len);
+		else
+			send_ack(x, 0);
+		receiver_sent(&x->rcv, s->now);
+		set_timer(s, x, x->rcv.t.deadline_us);
+		break;
+	case XA_SEND:
+		send_ack(x, st.from);
+		receiver_sent(&x->rcv, s->now);
+		set_timer(s, x, x->rcv.t.deadline_us);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- new requests -------------------------------------------------- */
+
+static int bind_transfer_port(struct tftp_server *s, int fd, struct sockaddr_storage *local,
+			      socklen_t len)
+{
+	if (!s->o.port_range)
+		return bind(fd, (struct sockaddr *)local, len);
+	unsigned span = s->o.port_hi - s->o.port_lo + 1;
+	unsigned start = (unsigned)rand() % span;
+	for (unsigned i = 0; i < span; i++) {
+		uint16_t port = htons((uint16_t)(s->o.port_lo + (start + i) % span));
+		if (local->ss_family == AF_INET6)
+			((struct sockaddr_in6 *)local)->sin6_port = port;
+		else
+			((struct sockaddr_in *)local)->sin_port = port;
+		if (bind(fd, (struct sockaddr *)local, len) == 0)
+			return 0;
+		if (errno != EADDRINUSE)
+			return -1;
+	}
+	errno = EADDRINUSE;
+	return -1;
+}
+
+/* The transfer's own socket: bound to the address the request reached,
+ * connected to the client. */
+static int open_transfer_socket(struct tftp_server *s, struct session *x,
+				const struct sockaddr_storage *local_in)
+{
+	struct sockaddr_storage local = *local_in;
+	socklen_t len = local.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						     : sizeof(struct sockaddr_in);
+	int fd = socket(local.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	if (local.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&local)->sin6_port = 0;
+	else
+		((struct sockaddr_in *)&local)->sin_port = 0;
+	if (bind_transfer_port(s, fd, &local, len) < 0 ||
+	    connect(fd, (struct sockaddr *)&x->peer, x->peerlen) < 0) {
+		int err = errno;
+		close(fd);
+		return -err;
+	}
+	x->fd = fd;
+	return 0;
+}
+
+/* UDP GSO needs each segment to fit the path MTU unfragmented. */
+static bool gso_fits(int fd, int family, unsigned blksize)
+{
+	int mtu = 0;
+	socklen_t l = sizeof(mtu);
+	unsigned overhead = family == AF_INET6 ? 48 : 28;
+
+	if (family == AF_INET6) {
+		if (getsockopt(fd, IPPROTO_IPV6, IPV6_MTU, &mtu, &l) < 0)
+			return false;
+	} else if (getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &l) < 0) {
+		return false;
+	}
+	return blksize + TFTP_HDR_LEN + overhead <= (unsigned)mtu;
+}
+
+struct valid_arg {
+	const struct tftp_roots *roots;
+	bool permissive;
+};
+
+/* Remap's E flag: could this name be transferred? */
+static int remap_name_valid(const char *name, void *arg)
+{
+	struct valid_arg *v = arg;
+	struct tftp_err e;
+	struct stat st;
+	int fd = tftp_open_read(v->roots, name, v->permissive, &st, &e);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+static int setup_reader(struct tftp_server *s, struct session *x, const struct tftp_request *req,
+			struct tftp_err *e)
+{
+	struct stat st;
+	uint8_t oack[TFTP_MAX_PACKET];
+	size_t oack_len;
+
+	x->file_fd = tftp_open_read(s->o.roots, x->filename, s->o.permissive, &st, e);
+	if (x->file_fd < 0)
+		return -1;
+	x->file_size = (uint64_t)st.st_size;
+	if (tftp_negotiate(req, &s->o.limits, !x->netascii, x->file_size, &x->params,
+			   oack, sizeof(oack), &oack_len)) {
+		*e = (struct tftp_err){ .code = TFTP_EOPTNEG, .msg = "Insufficient space for options" };
+		return -1;
+	}
+	/* Netascii needs scratch room for raw bytes beside the window. */
+	size_t bytes = (size_t)x->params.blksize * (x->netascii ? TFTP_MAX_WINDOW + 1 : x->params.windowsize);
+	x->buf = malloc(bytes ? bytes : 1);
+	x->oack = oack_len ? malloc(oack_len) : NULL;
+	if (!x->buf || (oack_len && !x->oack)) {
+		*e = (struct tftp_err){ .code = TFTP_EUNDEF, .msg = "Out of memory" };
+		return -1;
+	}
+	memcpy(x->oack, oack, oack_len);
+	x->oack_len = oack_len;
+	x->snap[1 % NA_SNAPS].raw_off = 0;
+	x->snap[1 % NA_SNAPS].pending = -1;
+	sender_init(&x->snd, x->params.windowsize, x->params.rollover, x->params.timeout_us,
+		    x->netascii ? 0 : x->file_size / x->params.blksize + 1, oack_len > 0, s->now);
+	x->use_gso = x->params.windowsize > 1 && gso_fits(x->fd, x->peer.ss_family, x->params.blksize);
+	x->bgid = BGID_SMALL;
+	return 0;
+}
+
+static int setup_writer(struct tftp_server *s, struct session *x, const struct tftp_request *req,
+			struct tftp_err *e)
+{
+	uint8_t oack[TFTP_MAX_PACKET];
+	size_t oack_len;
+
+	if (tftp_upload_open(s->o.roots, x->filename, s->o.create, s->o.permissive, &x->up, e))
+		return -1;
+	/* tsize on a WRQ echoes the client's announced size. */
+	if (tftp_negotiate(req, &s->o.limits, true, 0, &x->params, oack, sizeof(oack), &oack_len)) {
+		*e = (struct tftp_err){ .code = TFTP_EOPTNEG, .msg = "Insufficient space for options" };
+		return -1;
+	}
+	x->oack = oack_len ? malloc(oack_len) : NULL;
+	if (oack_len && !x->oack) {
+		*e = (struct tftp_err){ .code = TFTP_EUNDEF, .msg = "Out of memory" };
+		return -1;
+	}
+	memcpy(x->oack, oack, oack_len);
+	x->oack_len = oack_len;
+	netascii_dec_init(&x->dec);
+	receiver_init(&x->rcv, x->params.windowsize, x->params.rollover, x->params.blksize,
+		      x->params.timeout_us, s->now);
+	x->bgid = x->params.blksize + TFTP_HDR_LEN > SMALL_BUF_SIZE ? BGID_LARGE : BGID_SMALL;
+	return 0;
+}
+
+static void log_request(struct tftp_server *s, struct session *x, const char *orig)
+{
+	const char *what = x->is_write ? "WRQ" : "RRQ";
+
+	if (s->o.verbosity < 1)
+		return;
+	if (!strcmp(orig, x->filename))
+		log_msg(LOG_NOTICE, "%s from %s filename %s", what, x->peer_str, x->filename);
+	else
+		log_msg(LOG_NOTICE, "%s from %s filename %s remapped to %s", what, x->peer_str,
+			orig, x->filename);
+}
+
+/* Remap the requested name. Returns 0, or -1 with e filled. */
+static int map_filename(struct tftp_server *s, struct session *x, const char *orig,
+			struct tftp_err *e)
+{
+	char out[4096];
+	const char *msg = NULL;
+	struct valid_arg va = { s->o.roots, s->o.permissive };
+	const void *addr = x->peer.ss_family == AF_INET6
+		? (const void *)&((struct sockaddr_in6 *)&x->peer)->sin6_addr
+		: (const void *)&((struct sockaddr_in *)&x->peer)->sin_addr;
+	struct remap_client c = { .is_write = x->is_write, .family = x->peer.ss_family, .addr = addr };
+	int rc;
+
+	if (!s->rules) {
+		x->filename = strdup(orig);
+		return x->filename ? 0 : -1;
+	}
+	rc = remap_apply(s->rules, orig, &c, remap_name_valid, &va, out, sizeof(out), &msg);
+	if (rc == 0) {
+		x->filename = strdup(out);
+		return x->filename ? 0 : -1;
+	}
+	if (rc == -ELOOP)
+		log_msg(LOG_ERR, "remap: breaking loop for %s from %s", orig, x->peer_str);
+	*e = (struct tftp_err){ .code = TFTP_EACCESS, .msg = msg ? msg : "Access to file denied" };
+	return -1;
+}
+
+static bool mode_is(const char *mode, const char *want)
+{
+	return !strcasecmp(mode, want);
+}
+
+static void handle_request(struct tftp_server *s, const uint8_t *buf, size_t len,
+			   const struct sockaddr_storage *peer, socklen_t peerlen,
+			   const struct sockaddr_storage *local)
+{
+	struct tftp_request req;
+	struct tftp_err e = { 0 };
+	const char *why;
+	struct session *x;
+	int err;
+
+	if (len < 2 || (buf[1] != TFTP_RRQ && buf[1] != TFTP_WRQ) || buf[0] != 0) {
+		s->st.bad_packets++;       /* tftpd-hpa ignores these silently */
+		return;
+	}
+	s->st.requests++;
+	x = session_alloc(s);
+	if (!x) {
+		log_msg(LOG_ERR, "out of memory for a new transfer");
+		return;
+	}
+	x->started_us = s->now;
+	memcpy(&x->peer, peer, peerlen);
+	x->peerlen = peerlen;
+	addr_to_str(peer, x->peer_str, sizeof(x->peer_str));
+	err = open_transfer_socket(s, x, local);
+	if (err) {
+		log_msg(LOG_ERR, "tftpd: transfer socket for %s: %s", x->peer_str, strerror(-err));
+		session_close(s, x, false);
+		return;
+	}
+	if (tftp_parse_request(buf, len, &req, &why) < 0) {
+		s->st.bad_packets++;
+		send_error(s, x, TFTP_EBADOP, why);
+		session_close(s, x, false);
+		return;
+	}
+	x->is_write = req.opcode == TFTP_WRQ;
+	x->netascii = mode_is(req.mode, "netascii");
+	if (!x->netascii && !mode_is(req.mode, "octet")) {
+		send_error(s, x, TFTP_EBADOP, "Unknown mode");
+		session_close(s, x, false);
+		return;
+	}
+	if (map_filename(s, x, req.filename, &e)) {
+		send_error(s, x, e.code, e.msg);
+		session_close(s, x, false);
+		return;
+	}
+	log_request(s, x, req.filename);
+	if ((x->is_write ? setup_writer : setup_reader)(s, x, &req, &e)) {
+		send_error(s, x, e.code, e.msg);
+		session_close(s, x, false);
+		return;
+	}
+	arm_recv(s, x);
+	if (x->closing)
+		return;
+	if (x->is_write) {
+		if (x->oack_len)
+			send_ctl(x, x->oack, x->oack_len);
+		else
+			send_ack(x, 0);
+		receiver_sent(&x->rcv, s->now);
+		set_timer(s, x, x->rcv.t.deadline_us);
+	} else {
+		apply_step_sender(s, x, sender_start(&x->snd, s->now));
+	}
+}
+
+/* ---- listening sockets --------------------------------------------- */
+
+static void arm_listener(struct tftp_server *s, int i)
+{
+	struct io_uring_sqe *sqe = get_sqe(s);
+
+	if (!sqe)
+		return;
+	io_uring_prep_recvmsg_multishot(sqe, s->lis[i].fd, &s->lis[i].msg, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = BGID_SMALL;
+	io_uring_sqe_set_data64(sqe, ud_make(OP_LISTEN, 0, (uint32_t)i));
+}
+
+/* Destination address of the request, from IP_PKTINFO / IPV6_PKTINFO. */
+static void local_address(struct tftp_server *s, int i, struct io_uring_recvmsg_out *o,
+			  struct sockaddr_storage *local)
+{
+	struct msghdr *mh = &s->lis[i].msg;
+	socklen_t len = sizeof(*local);
+
+	memset(local, 0, sizeof(*local));
+	getsockname(s->lis[i].fd, (struct sockaddr *)local, &len);
+	for (struct cmsghdr *c = io_uring_recvmsg_cmsg_firsthdr(o, mh); c;
+	     c = io_uring_recvmsg_cmsg_nexthdr(o, mh, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			if (local->ss_family == AF_INET6) {
+				/* v4 request on a dual-stack socket: answer from v4 */
+				struct sockaddr_in *sin = (struct sockaddr_in *)local;
+				memset(local, 0, sizeof(*local));
+				sin->sin_family = AF_INET;
+			}
+			((struct sockaddr_in *)local)->sin_addr = pi.ipi_addr;
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			((struct sockaddr_in6 *)local)->sin6_addr = pi.ipi6_addr;
+		}
+	}
+}
+
+/* A v4-mapped peer on a dual-stack socket becomes a plain v4 address, so
+ * the transfer socket, logs and \i/\x remap macros all see IPv4. */
+static void unmap_v4(struct sockaddr_storage *peer, socklen_t *len)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)peer;
+
+	if (peer->ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = s6->sin6_port };
+		memcpy(&sin.sin_addr, &s6->sin6_addr.s6_addr[12], 4);
+		memset(peer, 0, sizeof(*peer));
+		memcpy(peer, &sin, sizeof(sin));
+		*len = sizeof(sin);
+	}
+}
+
+static void on_listen_cqe(struct tftp_server *s, struct io_uring_cqe *cqe)
+{
+	int i = (int)ud_idx(cqe->user_data);
+
+	if (cqe->res >= 0 && (cqe->flags & IORING_CQE_F_BUFFER)) {
+		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+		void *buf = s->small.mem + (size_t)bid * s->small.size;
+		struct io_uring_recvmsg_out *o =
+			io_uring_recvmsg_validate(buf, cqe->res, &s->lis[i].msg);
+
+		if (o && !(o->flags & MSG_CTRUNC)) {
+			struct sockaddr_storage peer = { 0 }, local;
+			socklen_t plen = o->namelen < sizeof(peer) ? o->namelen : sizeof(peer);
+			memcpy(&peer, io_uring_recvmsg_name(o), plen);
+			unmap_v4(&peer, &plen);
+			local_address(s, i, o, &local);
+			if (local.ss_family == AF_INET6 && peer.ss_family == AF_INET)
+				local.ss_family = AF_INET;   /* pktinfo missing: best effort */
+			handle_request(s, io_uring_recvmsg_payload(o, &s->lis[i].msg),
+				       io_uring_recvmsg_payload_length(o, cqe->res, &s->lis[i].msg),
+				       &peer, plen, &local);
+		} else {
+			s->st.bad_packets++;
+		}
+		bufgroup_recycle(&s->small, bid);
+	} else if (cqe->res < 0 && cqe->res != -ENOBUFS && cqe->res != -ECANCELED) {
+		log_msg(LOG_ERR, "recvfrom: %s", strerror(-cqe->res));
+	}
+	if (!(cqe->flags & IORING_CQE_F_MORE))
+		arm_listener(s, i);
+}
+
+/* ---- completion dispatch ------------------------------------------- */
+
+static void on_session_cqe(struct tftp_server *s, struct io_uring_cqe *cqe)
+{
+	uint32_t idx = ud_idx(cqe->user_data);
+	struct session *x = idx < s->cap ? s->sess[idx] : NULL;
+	enum op op = ud_op(cqe->user_data);
+
+	if (!x || x->gen != ud_gen(cqe->user_data)) {
+		/* Cannot happen while refs are counted; recycle defensively. */
+		if (cqe->flags & IORING_CQE_F_BUFFER)
+			bufgroup_recycle(&s->small, cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+		return;
+	}
+	switch (op) {
+	case OP_RECV: {
+		bool more = cqe->flags & IORING_CQE_F_MORE;
+		if (cqe->flags & IORING_CQE_F_BUFFER) {
+			struct bufgroup *g = bufgroup_of(s, x->bgid);
+			unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+			if (!x->closing && cqe->res > 0)
+				handle_session_packet(s, x, g->mem + (size_t)bid * g->size,
+						      (size_t)cqe->res);
+			bufgroup_recycle(g, bid);
+		} else if (cqe->res < 0 && cqe->res != -ENOBUFS && cqe->res != -ECANCELED &&
+			   !x->closing) {
+			/* ECONNREFUSED: the client's port is gone. */
+			if (s->o.verbosity >= 2)
+				log_msg(LOG_INFO, "tftpd: %s: %s", x->peer_str, strerror(-cqe->res));
+			if (cqe->res == -ECONNREFUSED)
+				session_close(s, x, false);
+		}
+		if (!more) {
+			x->recv_armed = false;
+			if (!x->closing)
+				arm_recv(s, x);
+			session_put(s, x);
+		}
+		break;
+	}
+	case OP_READ:
+		if (!x->closing)
+			on_read_done(s, x, cqe->res);
+		else
+			x->io_busy = false;
+		session_put(s, x);
+		break;
+	case OP_SEND:
+		if (cqe->res < 0 && !x->closing) {
+			if (cqe->res != -ECONNREFUSED)
+				log_msg(LOG_WARNING, "tftpd: write: %s", strerror(-cqe->res));
+			session_close(s, x, false);
+		}
+		/* The window buffer is free when the last send of it is done. */
+		if (--x->sends == 0) {
+			x->io_busy = false;
+			if (x->send_wanted && !x->closing)
+				apply_step_sender(s, x, sender_window(&x->snd));
+		}
+		session_put(s, x);
+		break;
+	default:
+		break;
+	}
+}
+
+static void handle_cqe(struct tftp_server *s, struct io_uring_cqe *cqe)
+{
+	switch (ud_op(cqe->user_data)) {
+	case OP_LISTEN:
+		on_listen_cqe(s, cqe);
+		break;
+	case OP_CANCEL:
+		break;
+	default:
+		on_session_cqe(s, cqe);
+	}
+}
+
+static void run_timers(struct tftp_server *s)
+{
+	struct heap_node *h;
+
+	while ((h = heap_min(&s->timers)) && h->deadline <= s->now) {
+		struct session *x = (struct session *)((char *)h - offsetof(struct session, timer));
+		heap_remove(&s->timers, h);
+		if (!x->closing && !x->io_busy)
+			on_session_timeout(s, x);
+		else if (!x->closing)
+			set_timer(s, x, s->now + 1000);   /* retry once the I/O is done */
+	}
+}
+
+/* ---- public API ---------------------------------------------------- */
+
+static int setup_listener(struct tftp_server *s, int fd)
+{
+	struct listener *l = &s->lis[s->nlis];
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int one = 1;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -errno;
+	l->fd = fd;
+	l->family = ss.ss_family;
+	if (ss.ss_family == AF_INET6) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));  /* dual-stack */
+	} else if (ss.ss_family == AF_INET) {
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	} else {
+		return -EAFNOSUPPORT;
+	}
+	memset(&l->msg, 0, sizeof(l->msg));
+	l->msg.msg_namelen = sizeof(struct sockaddr_storage);
+	l->msg.msg_controllen = 256;
+	s->nlis++;
+	return 0;
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+struct tftp_server *tftp_server_new(const struct tftp_server_opts *o, const int *fds,
+				    int nfds, char *err, size_t errlen)
+{
+	struct tftp_server *s = calloc(1, sizeof(*s));
+	struct io_uring_params p = { 0 };
+	int ret;
+
+	if (!s || nfds > MAX_LISTEN) {
+		snprintf(err, errlen, nfds > MAX_LISTEN ? "too many sockets" : "out of memory");
+		free(s);
+		return NULL;
+	}
+	s->o = *o;
+	raise_fd_limit();
+	p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN |
+		  IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+	p.cq_entries = 65536;
+	ret = io_uring_queue_init_params(4096, &s->ring, &p);
+	if (ret == -EINVAL) {            /* older kernels: plain ring */
+		memset(&p, 0, sizeof(p));
+		p.flags = IORING_SETUP_CQSIZE;
+		p.cq_entries = 65536;
+		ret = io_uring_queue_init_params(4096, &s->ring, &p);
+	}
+	if (ret) {
+		snprintf(err, errlen, "io_uring setup: %s", strerror(-ret));
+		free(s);
+		return NULL;
+	}
+	if ((ret = bufgroup_init(s, &s->small, BGID_SMALL, SMALL_BUFS, SMALL_BUF_SIZE)) ||
+	    (ret = bufgroup_init(s, &s->large, BGID_LARGE, LARGE_BUFS, LARGE_BUF_SIZE))) {
+		snprintf(err, errlen, "io_uring buffer ring: %s", strerror(-ret));
+		tftp_server_free(s);
+		return NULL;
+	}
+	for (int i = 0; i < nfds; i++) {
+		if ((ret = setup_listener(s, fds[i]))) {
+			snprintf(err, errlen, "socket %d: %s", fds[i], strerror(-ret));
+			tftp_server_free(s);
+			return NULL;
+		}
+	}
+	s->now = s->last_activity = now_us();
+	return s;
+}
+
+void tftp_server_set_rules(struct tftp_server *s, struct remap_rules *r)
+{
+	if (s->rules)
+		remap_free(s->rules);
+	s->rules = r;
+}
+
+int tftp_server_run(struct tftp_server *s, volatile sig_atomic_t *stop,
+		    volatile sig_atomic_t *reload, void (*on_reload)(struct tftp_server *))
+{
+	for (int i = 0; i < s->nlis; i++)
+		arm_listener(s, i);
+	while (!*stop) {
+		struct __kernel_timespec ts, *tsp = NULL;
+		struct io_uring_cqe *cqe;
+		struct heap_node *h = heap_min(&s->timers);
+		uint64_t wait_us = UINT64_MAX;
+		unsigned head, n = 0;
+		int ret;
+
+		if (*reload) {
+			*reload = 0;
+			if (on_reload)
+				on_reload(s);
+		}
+		if (h)
+			wait_us = h->deadline > s->now ? h->deadline - s->now : 0;
+		if (s->o.idle_exit_ms >= 0 && s->nsess == 0) {
+			uint64_t idle_end = s->last_activity + (uint64_t)s->o.idle_exit_ms * 1000;
+			if (s->now >= idle_end)
+				break;
+			if (idle_end - s->now < wait_us)
+				wait_us = idle_end - s->now;
+		}
+		if (wait_us != UINT64_MAX) {
+			ts.tv_sec = (long long)(wait_us / 1000000);
+			ts.tv_nsec = (long long)(wait_us % 1000000) * 1000;
+			tsp = &ts;
+		}
+		ret = io_uring_submit_and_wait_timeout(&s->ring, &cqe, 1, tsp, NULL);
+		if (ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY) {
+			log_msg(LOG_ERR, "listen loop: %s", strerror(-ret));
+			return ret;
+		}
+		s->now = now_us();
+		io_uring_for_each_cqe(&s->ring, head, cqe) {
+			handle_cqe(s, cqe);
+			n++;
+		}
+		io_uring_cq_advance(&s->ring, n);
+		if (n)
+			s->last_activity = s->now;
+		run_timers(s);
+	}
+	return 0;
+}
+
+void tftp_server_stats(const struct tftp_server *s, struct tftp_server_stats *st)
+{
+	*st = s->st;
+}
+
+void tftp_server_free(struct tftp_server *s)
+{
+	if (!s)
+		return;
+	for (uint32_t i = 0; i < s->cap; i++) {
+		if (s->sess[i]) {
+			s->sess[i]->refs = 0;
+			session_free(s, s->sess[i]);
+		}
+	}
+	for (int i = 0; i < s->nlis; i++)
+		close(s->lis[i].fd);
+	io_uring_queue_exit(&s->ring);
+	free(s->small.br);
+	free(s->small.mem);
+	free(s->large.br);
+	free(s->large.mem);
+	free(s->sess);
+	free(s->free_idx);
+	heap_free(&s->timers);
+	if (s->rules)
+		remap_free(s->rules);
+	free(s);
+}

@@ -1,0 +1,43 @@
+/* The TFTP server: one io_uring event loop serving every transfer of the
+ * process (no process or thread per transfer). See docs/ARCHITECTURE.md. */
+#ifndef RACKBOOT_TFTP_SERVER_H
+#define RACKBOOT_TFTP_SERVER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "tftp_files.h"
+#include "tftp_options.h"
+
+struct remap_rules;
+struct tftp_server;
+
+struct tftp_server_opts {
+	struct tftp_limits limits;
+	struct tftp_roots *roots;
+	bool create, permissive;
+	int verbosity;
+	bool port_range;             /* transfer ports in [port_lo, port_hi] */
+	unsigned port_lo, port_hi;
+	long idle_exit_ms;           /* inetd mode: exit when idle this long; <0 never */
+};
+
+/* Serve the bound UDP sockets `fds` (ownership passes to the server). */
+struct tftp_server *tftp_server_new(const struct tftp_server_opts *o, const int *fds,
+				    int nfds, char *err, size_t errlen);
+/* Install remap rules (or NULL); the server owns them from now on. */
+void tftp_server_set_rules(struct tftp_server *s, struct remap_rules *r);
+/* Run until *stop is set (or the idle timeout). On *reload, clears it and
+ * calls on_reload. Returns 0, or -errno on a fatal loop error. */
+int tftp_server_run(struct tftp_server *s, volatile sig_atomic_t *stop,
+		    volatile sig_atomic_t *reload, void (*on_reload)(struct tftp_server *));
+void tftp_server_free(struct tftp_server *s);
+
+/* Statistics, for logs and tests. */
+struct tftp_server_stats {
+	unsigned long long requests, completed, failed, active, bad_packets;
+};
+void tftp_server_stats(const struct tftp_server *s, struct tftp_server_stats *st);
+
+#endif
