@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -97,7 +98,8 @@ static char *read_all(int fd, size_t *len)
 	return buf;
 }
 
-static struct remap_rules *load_rules(char *err, size_t errlen)
+/* Returns the rules, or NULL with err set and *rc the sysexits code. */
+static struct remap_rules *load_rules(char *err, size_t errlen, int *rc)
 {
 	int fd = openat(mapfile.dirfd, mapfile.base, O_RDONLY | O_CLOEXEC);
 	struct remap_rules *r;
@@ -106,8 +108,10 @@ static struct remap_rules *load_rules(char *err, size_t errlen)
 
 	if (fd < 0) {
 		snprintf(err, errlen, "Cannot open map file: %s: %s", mapfile.path, strerror(errno));
+		*rc = EX_NOINPUT;
 		return NULL;
 	}
+	*rc = EX_DATAERR;
 	text = read_all(fd, &len);
 	close(fd);
 	if (!text) {
@@ -139,10 +143,11 @@ static void reload_rules(struct tftp_server *s)
 {
 	char err[512];
 	struct remap_rules *r;
+	int rc;
 
 	if (!mapfile.base)
 		return;
-	r = load_rules(err, sizeof(err));
+	r = load_rules(err, sizeof(err), &rc);
 	if (!r) {
 		log_msg(LOG_ERR, "%s; keeping the previous rules", err);
 		return;
@@ -298,6 +303,47 @@ static void write_pidfile(const char *path)
 		log_msg(LOG_ERR, "error writing pid file '%s': %s", path, strerror(errno));
 }
 
+/* With a pid file and a privilege drop or chroot, the serving process can
+ * no longer remove the file at exit. A small root parent keeps the pid in
+ * the file, forwards signals to the server and removes the file when the
+ * server ends, as tftpd-hpa's never-dropping listener does. Returns in the
+ * child; the parent exits here. */
+static pid_t child_pid;
+static void forward_signal(int sig) { if (child_pid > 0) kill(child_pid, sig); }
+
+static void supervise(const char *pidfile, const int *fds, int nfds, struct tftp_roots *roots)
+{
+	struct sigaction sa = { .sa_handler = forward_signal };
+	int status, rc;
+
+	child_pid = fork();
+	if (child_pid < 0) {
+		log_msg(LOG_ERR, "fork: %s", strerror(errno));
+		exit(EX_OSERR);
+	}
+	if (child_pid == 0)
+		return;
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
+	tftp_roots_close(roots);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	while (waitpid(child_pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			status = EX_OSERR << 8;
+			break;
+		}
+	}
+	rc = WIFEXITED(status) ? WEXITSTATUS(status) : EX_SOFTWARE;
+	if (unlink(pidfile) < 0) {
+		log_msg(LOG_WARNING, "error removing pid file '%s': %s", pidfile, strerror(errno));
+		rc = rc ? rc : EX_OSERR;
+	}
+	exit(rc);
+}
+
 static void set_signals(bool standalone)
 {
 	struct sigaction sa = { 0 };
@@ -338,10 +384,10 @@ int main(int argc, char **argv)
 			log_msg(LOG_ERR, "Cannot open map file: %s: %s", a.map_file, strerror(errno));
 			return EX_NOINPUT;
 		}
-		rules = load_rules(err, sizeof(err));
+		rules = load_rules(err, sizeof(err), &rc);
 		if (!rules) {
 			log_msg(LOG_ERR, "%s", err);
-			return EX_DATAERR;
+			return rc;
 		}
 	}
 	if (a.map_test) {
@@ -396,8 +442,13 @@ int main(int argc, char **argv)
 		}
 		nfds = 1;
 	}
-	if (a.pidfile)
+	if (a.pidfile) {
 		write_pidfile(a.pidfile);
+		if (getuid() == 0 && (a.secure || pw->pw_uid != 0)) {
+			supervise(a.pidfile, fds, nfds, &roots);
+			a.pidfile = NULL;       /* the parent removes it */
+		}
+	}
 	if (a.umask_set || !a.permissive)
 		umask(a.umask);
 	rc = drop_privileges(pw, a.secure, roots.dir[0].path);
