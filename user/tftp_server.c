@@ -77,7 +77,8 @@ struct session {
 	char peer_str[INET6_ADDRSTRLEN];
 	char *filename;
 	struct tftp_params params;
-	struct heap_node timer;
+	struct heap_node timer;      /* filed at or before `deadline` */
+	uint64_t deadline;           /* when the session's timer really fires */
 	uint64_t started_us;
 
 	/* reading */
@@ -305,9 +306,17 @@ static void session_put(struct tftp_server *s, struct session *x)
 		session_free(s, x);
 }
 
+/* Timers move later on nearly every packet. Only an earlier deadline
+ * touches the heap; a later one is recorded and the heap entry, now early,
+ * re-files itself when it fires (run_timers). O(1) per packet. */
 static void set_timer(struct tftp_server *s, struct session *x, uint64_t deadline)
 {
-	if (!x->closing && heap_set(&s->timers, &x->timer, deadline))
+	if (x->closing)
+		return;
+	x->deadline = deadline;
+	if (x->timer.idx != SIZE_MAX && x->timer.deadline <= deadline)
+		return;
+	if (heap_set(&s->timers, &x->timer, deadline))
 		log_msg(LOG_ERR, "out of memory for timers");
 }
 
@@ -1123,6 +1132,10 @@ static void run_timers(struct tftp_server *s)
 
 	while ((h = heap_min(&s->timers)) && h->deadline <= s->now) {
 		struct session *x = (struct session *)((char *)h - offsetof(struct session, timer));
+		if (x->deadline > s->now) {           /* moved later meanwhile */
+			heap_set(&s->timers, h, x->deadline);
+			continue;
+		}
 		heap_remove(&s->timers, h);
 		if (!x->closing && !x->io_busy)
 			on_session_timeout(s, x);
@@ -1152,6 +1165,12 @@ static int setup_listener(struct tftp_server *s, int fd)
 	} else {
 		return -EAFNOSUPPORT;
 	}
+	/* A rack powering on sends its RRQs in one burst: give the kernel room
+	 * to queue them while the loop sets transfers up (root may exceed
+	 * rmem_max with SO_RCVBUFFORCE; otherwise take what is allowed). */
+	int rcvbuf = 8 << 20;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	memset(&l->msg, 0, sizeof(l->msg));
 	l->msg.msg_namelen = sizeof(struct sockaddr_storage);
 	l->msg.msg_controllen = 256;
