@@ -24,7 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <stdatomic.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,7 +55,7 @@
 #define DALLY_US          2000000   /* keep a finished upload to re-ACK */
 
 enum op {
-	OP_LISTEN = 1, OP_RECV, OP_READ, OP_SEND, OP_CANCEL,
+	OP_LISTEN = 1, OP_RECV, OP_READ, OP_SEND, OP_CANCEL, OP_WAKE,
 };
 
 struct bufgroup {
@@ -119,6 +122,10 @@ struct listener {
 
 struct tftp_server {
 	struct io_uring ring;
+	int wake_fd;                 /* eventfd: another thread wants attention */
+	uint64_t wake_buf;
+	atomic_bool stop;
+	_Atomic(struct remap_rules *) offered;   /* new rules from another thread */
 	struct tftp_server_opts o;
 	struct remap_rules *rules;
 	struct bufgroup small, large;
@@ -1113,11 +1120,24 @@ static void on_session_cqe(struct tftp_server *s, struct io_uring_cqe *cqe)
 	}
 }
 
+static void arm_wake(struct tftp_server *s)
+{
+	struct io_uring_sqe *sqe = get_sqe(s);
+
+	if (!sqe)
+		return;
+	io_uring_prep_read(sqe, s->wake_fd, &s->wake_buf, sizeof(s->wake_buf), 0);
+	io_uring_sqe_set_data64(sqe, ud_make(OP_WAKE, 0, 0));
+}
+
 static void handle_cqe(struct tftp_server *s, struct io_uring_cqe *cqe)
 {
 	switch (ud_op(cqe->user_data)) {
 	case OP_LISTEN:
 		on_listen_cqe(s, cqe);
+		break;
+	case OP_WAKE:
+		arm_wake(s);         /* flags are checked at the top of the loop */
 		break;
 	case OP_CANCEL:
 		break;
@@ -1195,6 +1215,9 @@ struct tftp_server *tftp_server_new(const struct tftp_server_opts *o, const int 
 	struct io_uring_params p = { 0 };
 	int ret;
 
+	if (s)
+		s->wake_fd = -1;
+
 	if (!s || nfds > MAX_LISTEN) {
 		snprintf(err, errlen, nfds > MAX_LISTEN ? "too many sockets" : "out of memory");
 		free(s);
@@ -1202,8 +1225,10 @@ struct tftp_server *tftp_server_new(const struct tftp_server_opts *o, const int 
 	}
 	s->o = *o;
 	raise_fd_limit();
+	/* SINGLE_ISSUER binds the ring to the thread that enables it: start it
+	 * disabled and enable it in tftp_server_run, in the loop's own thread. */
 	p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN |
-		  IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+		  IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED;
 	p.cq_entries = 65536;
 	ret = io_uring_queue_init_params(4096, &s->ring, &p);
 	if (ret == -EINVAL) {            /* older kernels: plain ring */
@@ -1230,6 +1255,12 @@ struct tftp_server *tftp_server_new(const struct tftp_server_opts *o, const int 
 			return NULL;
 		}
 	}
+	s->wake_fd = eventfd(0, EFD_CLOEXEC);
+	if (s->wake_fd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		tftp_server_free(s);
+		return NULL;
+	}
 	s->now = s->last_activity = now_us();
 	return s;
 }
@@ -1241,12 +1272,42 @@ void tftp_server_set_rules(struct tftp_server *s, struct remap_rules *r)
 	s->rules = r;
 }
 
-int tftp_server_run(struct tftp_server *s, volatile sig_atomic_t *stop,
-		    volatile sig_atomic_t *reload, void (*on_reload)(struct tftp_server *))
+void tftp_server_stop(struct tftp_server *s)
 {
+	uint64_t one = 1;
+
+	atomic_store(&s->stop, true);
+	if (write(s->wake_fd, &one, sizeof(one)) < 0) {
+		/* the counter is saturated: a wakeup is pending anyway */
+	}
+}
+
+void tftp_server_offer_rules(struct tftp_server *s, struct remap_rules *r)
+{
+	struct remap_rules *old = atomic_exchange(&s->offered, r);
+	uint64_t one = 1;
+
+	if (old)
+		remap_free(old);         /* never taken up: nobody else uses it */
+	if (write(s->wake_fd, &one, sizeof(one)) < 0) {
+		/* as above */
+	}
+}
+
+int tftp_server_run(struct tftp_server *s)
+{
+	if (s->ring.flags & IORING_SETUP_R_DISABLED) {
+		/* liburing 2.3 declares io_uring_enable_rings but does not export it */
+		if (syscall(__NR_io_uring_register, s->ring.ring_fd, IORING_REGISTER_ENABLE_RINGS,
+			    NULL, 0) < 0) {
+			log_msg(LOG_ERR, "io_uring enable: %s", strerror(errno));
+			return -errno;
+		}
+	}
 	for (int i = 0; i < s->nlis; i++)
 		arm_listener(s, i);
-	while (!*stop) {
+	arm_wake(s);
+	while (!atomic_load(&s->stop)) {
 		struct __kernel_timespec ts, *tsp = NULL;
 		struct io_uring_cqe *cqe;
 		struct heap_node *h = heap_min(&s->timers);
@@ -1254,11 +1315,9 @@ int tftp_server_run(struct tftp_server *s, volatile sig_atomic_t *stop,
 		unsigned head, n = 0;
 		int ret;
 
-		if (*reload) {
-			*reload = 0;
-			if (on_reload)
-				on_reload(s);
-		}
+		struct remap_rules *offered = atomic_exchange(&s->offered, NULL);
+		if (offered)
+			tftp_server_set_rules(s, offered);
 		if (h)
 			wait_us = h->deadline > s->now ? h->deadline - s->now : 0;
 		if (s->o.idle_exit_ms >= 0 && s->nsess == 0) {
@@ -1309,6 +1368,10 @@ void tftp_server_free(struct tftp_server *s)
 	for (int i = 0; i < s->nlis; i++)
 		close(s->lis[i].fd);
 	io_uring_queue_exit(&s->ring);
+	if (s->wake_fd >= 0)
+		close(s->wake_fd);
+	if (atomic_load(&s->offered))
+		remap_free(atomic_load(&s->offered));
 	free(s->small.br);
 	free(s->small.mem);
 	free(s->large.br);

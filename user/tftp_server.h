@@ -28,10 +28,14 @@ struct tftp_server *tftp_server_new(const struct tftp_server_opts *o, const int 
 				    int nfds, char *err, size_t errlen);
 /* Install remap rules (or NULL); the server owns them from now on. */
 void tftp_server_set_rules(struct tftp_server *s, struct remap_rules *r);
-/* Run until *stop is set (or the idle timeout). On *reload, clears it and
- * calls on_reload. Returns 0, or -errno on a fatal loop error. */
-int tftp_server_run(struct tftp_server *s, volatile sig_atomic_t *stop,
-		    volatile sig_atomic_t *reload, void (*on_reload)(struct tftp_server *));
+/* Run the loop in the calling thread until tftp_server_stop() (or the idle
+ * timeout). Returns 0, or -errno on a fatal loop error. */
+int tftp_server_run(struct tftp_server *s);
+/* From any thread (not a signal handler): ask the loop to return. */
+void tftp_server_stop(struct tftp_server *s);
+/* From any thread: the loop takes these rules up at its next iteration
+ * (SIGHUP reload without stopping transfers). */
+void tftp_server_offer_rules(struct tftp_server *s, struct remap_rules *r);
 void tftp_server_free(struct tftp_server *s);
 
 /* Statistics, for logs and tests. */

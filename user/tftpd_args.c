@@ -11,7 +11,7 @@
 
 enum {
 	OPT_VERBOSITY = 256, OPT_STDERR, OPT_MAP_TEST, OPT_MAP_STEPS,
-	OPT_SYSTEMD, OPT_WINDOW_BYTES, OPT_REJECT_ALL, OPT_HELP,
+	OPT_SYSTEMD, OPT_WINDOW_BYTES, OPT_REJECT_ALL, OPT_HELP, OPT_THREADS,
 };
 
 static const struct option long_opts[] = {
@@ -47,6 +47,7 @@ static const struct option long_opts[] = {
 	{ "map-test", required_argument, NULL, OPT_MAP_TEST },
 	{ "systemd", no_argument, NULL, OPT_SYSTEMD },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ NULL, 0, NULL, 0 },
 };
 static const char short_opts[] = "46cspvVlLa:B:W:u:U:r:t:T:R:S:m:P:";
@@ -155,6 +156,11 @@ static int parse_one(int c, const char *arg, struct tftpd_args *a, char *err, si
 	case OPT_MAP_TEST:
 		a->map_test = arg;
 		a->use_stderr = a->foreground = true;
+		break;
+	case OPT_THREADS:
+		if (!parse_ulong(arg, 10, &v) || v < 1 || v > TFTPD_MAX_THREADS)
+			USAGE_ERR("Bad --threads value (1-%d): %s", TFTPD_MAX_THREADS, arg);
+		a->threads = (int)v;
 		break;
 	case OPT_VERBOSITY:
 		a->verbosity = atoi(arg);

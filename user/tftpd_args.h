@@ -10,6 +10,7 @@
 #include "tftp_options.h"
 
 #define TFTPD_MAX_ADDRS 16
+#define TFTPD_MAX_THREADS 64
 
 struct tftpd_args {
 	int family;                  /* AF_UNSPEC, AF_INET (-4), AF_INET6 (-6) */
@@ -27,6 +28,7 @@ struct tftpd_args {
 	int map_steps;               /* --map-steps */
 	const char *map_test;        /* --map-test FILE */
 	int verbosity;               /* -v, --verbosity */
+	int threads;                 /* --threads: event loops; 0 = one per CPU */
 	const char *service;         /* -S/--port/--service, default "tftp" */
 	const char *addrs[TFTPD_MAX_ADDRS];
 	int n_addrs;

@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <libgen.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,7 +30,6 @@
 
 #define VERSION "rackboot in.tftpd 0.1 (tftp-hpa 5.2 compatible), with remap, with io_uring"
 
-static volatile sig_atomic_t stop_flag, reload_flag;
 
 /* The map file is re-read on SIGHUP, possibly after chroot: keep its
  * directory open so the reload does not depend on the filesystem view. */
@@ -40,8 +40,6 @@ static struct {
 	int steps;
 } mapfile = { .dirfd = -1 };
 
-static void on_stop(int sig) { (void)sig; stop_flag = 1; }
-static void on_reload(int sig) { (void)sig; reload_flag = 1; }
 
 static void usage(const char *why)
 {
@@ -74,6 +72,7 @@ static void usage(const char *why)
 		"      --systemd        sockets from systemd (LISTEN_FDS)\n"
 		"  -v, --verbose        more logging (repeatable); --verbosity N\n"
 		"      --stderr         log to stderr instead of syslog\n"
+		"      --threads N      event loops in standalone mode (default: one per CPU)\n"
 		"  -V, --version        print version and exit\n", TFTP_MAX_WINDOW);
 }
 
@@ -138,21 +137,23 @@ static int open_mapfile(const char *path, int steps)
 	return mapfile.dirfd < 0 ? -errno : 0;
 }
 
-/* SIGHUP: new rules replace the old only if they load cleanly. */
-static void reload_rules(struct tftp_server *s)
+/* SIGHUP: new rules replace the old only if they load cleanly. Each loop
+ * gets its own copy: rule sets are immutable but not shared across threads. */
+static void reload_rules(struct tftp_server **srv, int n)
 {
 	char err[512];
-	struct remap_rules *r;
 	int rc;
 
 	if (!mapfile.base)
 		return;
-	r = load_rules(err, sizeof(err), &rc);
-	if (!r) {
-		log_msg(LOG_ERR, "%s; keeping the previous rules", err);
-		return;
+	for (int i = 0; i < n; i++) {
+		struct remap_rules *r = load_rules(err, sizeof(err), &rc);
+		if (!r) {
+			log_msg(LOG_ERR, "%s; keeping the previous rules", err);
+			return;
+		}
+		tftp_server_offer_rules(srv[i], r);
 	}
-	tftp_server_set_rules(s, r);
 	log_msg(LOG_NOTICE, "reloaded map file %s", mapfile.path);
 }
 
@@ -190,7 +191,9 @@ static int map_test(struct remap_rules *r, const struct tftpd_args *a)
 	return 0;
 }
 
-static int bind_one(const struct addrinfo *ai, bool v6only)
+/* reuseport: one socket per event loop on the same address; the kernel
+ * spreads requests over them by the client's address and port. */
+static int bind_one(const struct addrinfo *ai, bool v6only, bool reuseport)
 {
 	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
 	int one = 1;
@@ -198,6 +201,8 @@ static int bind_one(const struct addrinfo *ai, bool v6only)
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (reuseport)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	if (ai->ai_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, v6only ? sizeof(one) : 0);
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
@@ -210,7 +215,7 @@ static int bind_one(const struct addrinfo *ai, bool v6only)
 }
 
 /* Open every -a address (default: all addresses, both families). */
-static int open_listeners(const struct tftpd_args *a, int *fds, int max)
+static int open_listeners(const struct tftpd_args *a, int *fds, int max, bool reuseport)
 {
 	const char *specs[TFTPD_MAX_ADDRS] = { ":" };
 	int nspecs = a->n_addrs ? a->n_addrs : 1, n = 0;
@@ -237,7 +242,7 @@ static int open_listeners(const struct tftpd_args *a, int *fds, int max)
 		}
 		for (ai = res; ai && n < max; ai = ai->ai_next) {
 			/* With both families bound, the v6 socket must not claim v4. */
-			int fd = bind_one(ai, a->family == AF_INET6 || !host);
+			int fd = bind_one(ai, a->family == AF_INET6 || !host, reuseport);
 			if (fd < 0) {
 				log_msg(LOG_ERR, "cannot bind to local %s socket: %s",
 					ai->ai_family == AF_INET6 ? "IPv6" : "IPv4", strerror(errno));
@@ -311,7 +316,8 @@ static void write_pidfile(const char *path)
 static pid_t child_pid;
 static void forward_signal(int sig) { if (child_pid > 0) kill(child_pid, sig); }
 
-static void supervise(const char *pidfile, const int *fds, int nfds, struct tftp_roots *roots)
+static void supervise(const char *pidfile, int fds[][TFTPD_MAX_ADDRS * 2], const int *nfds,
+		      int nloops, struct tftp_roots *roots)
 {
 	struct sigaction sa = { .sa_handler = forward_signal };
 	int status, rc;
@@ -323,8 +329,9 @@ static void supervise(const char *pidfile, const int *fds, int nfds, struct tftp
 	}
 	if (child_pid == 0)
 		return;
-	for (int i = 0; i < nfds; i++)
-		close(fds[i]);
+	for (int l = 0; l < nloops; l++)
+		for (int i = 0; i < nfds[l]; i++)
+			close(fds[l][i]);
 	tftp_roots_close(roots);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
@@ -344,18 +351,75 @@ static void supervise(const char *pidfile, const int *fds, int nfds, struct tftp
 	exit(rc);
 }
 
-static void set_signals(bool standalone)
-{
-	struct sigaction sa = { 0 };
+/* One event loop per thread; the main thread only handles signals. */
+struct worker {
+	struct tftp_server *srv;
+	pthread_t thread;
+	int rc;
+};
 
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_stop;          /* no SA_RESTART: the loop wakes up */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = standalone ? on_reload : on_stop;
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	w->rc = tftp_server_run(w->srv);
+	kill(getpid(), SIGUSR1);          /* tell the main thread */
+	return NULL;
+}
+
+/* Block the signals in every thread (the workers inherit the mask) and
+ * take them synchronously in the main thread. */
+static void block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Run the loops until a stop signal, or until every loop has ended by
+ * itself (inetd idle timeout). SIGHUP reloads the rules (standalone);
+ * in inetd mode it stops, as in tftpd-hpa. Returns a sysexits code. */
+static int run_workers(struct tftp_server **srv, int n, bool standalone)
+{
+	struct worker w[TFTPD_MAX_THREADS];
+	sigset_t set;
+	int running = 0, rc = 0;
+
+	block_signals(&set);
+	for (int i = 0; i < n; i++) {
+		w[i] = (struct worker){ .srv = srv[i] };
+		if (pthread_create(&w[i].thread, NULL, worker_main, &w[i])) {
+			log_msg(LOG_ERR, "cannot start event loop thread");
+			for (int j = 0; j < i; j++)
+				tftp_server_stop(srv[j]);
+			n = i;
+			rc = EX_OSERR;
+			break;
+		}
+		running++;
+	}
+	while (running > 0 && !rc) {
+		int sig = sigwaitinfo(&set, NULL);
+		if (sig == SIGHUP && standalone) {
+			reload_rules(srv, n);
+		} else if (sig == SIGUSR1) {
+			running--;               /* a loop ended: idle, or an error */
+		} else if (sig > 0) {
+			break;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		tftp_server_stop(srv[i]);
+	for (int i = 0; i < n; i++) {
+		pthread_join(w[i].thread, NULL);
+		if (w[i].rc)
+			rc = EX_IOERR;
+	}
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -364,10 +428,11 @@ int main(int argc, char **argv)
 	struct tftp_roots roots;
 	struct tftp_server_opts so;
 	struct remap_rules *rules = NULL;
-	struct tftp_server *srv;
+	struct tftp_server *srv[TFTPD_MAX_THREADS];
 	struct passwd *pw;
 	char err[1024];
-	int fds[TFTPD_MAX_ADDRS * 2], nfds, rc;
+	static int fds[TFTPD_MAX_THREADS][TFTPD_MAX_ADDRS * 2];
+	int nfds[TFTPD_MAX_THREADS], nloops = 1, nsrv = 0, rc;
 
 	rc = tftpd_parse_args(argc, argv, &a, err, sizeof(err));
 	if (rc) {
@@ -419,33 +484,40 @@ int main(int argc, char **argv)
 		a.pidfile = NULL;
 	}
 	if (a.systemd) {
-		nfds = systemd_fds(fds, TFTPD_MAX_ADDRS);
-		if (!nfds) {
+		nfds[0] = systemd_fds(fds[0], TFTPD_MAX_ADDRS);
+		if (!nfds[0]) {
 			log_msg(LOG_ERR, "--systemd specified, but no file descriptors passed");
 			return EX_NOINPUT;
 		}
 	} else if (a.standalone) {
-		nfds = open_listeners(&a, fds, TFTPD_MAX_ADDRS * 2);
-		if (nfds <= 0) {
-			log_msg(LOG_ERR, "no listen addresses available");
-			return EX_NOINPUT;
+		nloops = a.threads > 0 ? a.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+		if (nloops < 1)
+			nloops = 1;
+		if (nloops > TFTPD_MAX_THREADS)
+			nloops = TFTPD_MAX_THREADS;
+		for (int i = 0; i < nloops; i++) {
+			nfds[i] = open_listeners(&a, fds[i], TFTPD_MAX_ADDRS * 2, nloops > 1);
+			if (nfds[i] <= 0) {
+				log_msg(LOG_ERR, "no listen addresses available");
+				return EX_NOINPUT;
+			}
 		}
 		if (!a.foreground && daemon(1, 1) < 0) {
 			log_msg(LOG_ERR, "cannot daemonize: %s", strerror(errno));
 			return EX_OSERR;
 		}
 	} else {
-		fds[0] = dup(0);           /* inetd: the request socket is fd 0 */
-		if (fds[0] < 0) {
+		fds[0][0] = dup(0);        /* inetd: the request socket is fd 0 */
+		if (fds[0][0] < 0) {
 			log_msg(LOG_ERR, "dup failed: %s", strerror(errno));
 			return EX_OSERR;
 		}
-		nfds = 1;
+		nfds[0] = 1;
 	}
 	if (a.pidfile) {
 		write_pidfile(a.pidfile);
 		if (getuid() == 0 && (a.secure || pw->pw_uid != 0)) {
-			supervise(a.pidfile, fds, nfds, &roots);
+			supervise(a.pidfile, fds, nfds, nloops, &roots);
 			a.pidfile = NULL;       /* the parent removes it */
 		}
 	}
@@ -465,19 +537,35 @@ int main(int argc, char **argv)
 		long t = a.idle_timeout_s < 0 ? 900 : a.idle_timeout_s;
 		so.idle_exit_ms = t ? t * 1000 : -1;
 	}
-	srv = tftp_server_new(&so, fds, nfds, err, sizeof(err));
-	if (!srv) {
-		log_msg(LOG_ERR, "%s", err);
-		return EX_OSERR;
+	for (nsrv = 0; nsrv < nloops; nsrv++) {
+		srv[nsrv] = tftp_server_new(&so, fds[nsrv], nfds[nsrv], err, sizeof(err));
+		if (!srv[nsrv]) {
+			log_msg(LOG_ERR, "%s", err);
+			rc = EX_OSERR;
+			break;
+		}
+		if (nsrv == 0)
+			tftp_server_set_rules(srv[0], rules);
+		else if (mapfile.base) {
+			int lrc;
+			struct remap_rules *r = load_rules(err, sizeof(err), &lrc);
+			if (!r) {
+				log_msg(LOG_ERR, "%s", err);
+				rc = lrc;
+				nsrv++;
+				break;
+			}
+			tftp_server_set_rules(srv[nsrv], r);
+		}
 	}
-	tftp_server_set_rules(srv, rules);
-	set_signals(a.standalone);
-	rc = tftp_server_run(srv, &stop_flag, &reload_flag, reload_rules);
-	tftp_server_free(srv);
+	if (!rc)
+		rc = run_workers(srv, nsrv, a.standalone);
+	for (int i = 0; i < nsrv; i++)
+		tftp_server_free(srv[i]);
 	tftp_roots_close(&roots);
 	if (a.pidfile && unlink(a.pidfile) < 0) {
 		log_msg(LOG_WARNING, "error removing pid file '%s': %s", a.pidfile, strerror(errno));
 		return EX_OSERR;
 	}
-	return rc ? EX_IOERR : 0;
+	return rc;
 }
