@@ -41,6 +41,7 @@ struct rule {
 	unsigned flags;
 	unsigned line;
 	bool has_rx;
+	int nmatch; /* submatches regexec() must report; see matches_needed() */
 	regex_t rx;
 	char *text; /* replacement, deny message, jump target or label name */
 };
@@ -169,10 +170,6 @@ static int op_letter(char c, unsigned *flags, int *rxflags)
 	case 'i':
 		*rxflags |= REG_ICASE;
 		return 0;
-	case '~':
-		/* An inverted match has no submatches to offer. */
-		*rxflags |= REG_NOSUB;
-		break;
 	default:
 		break;
 	}
@@ -228,6 +225,30 @@ static int compile_regex(struct parse *p, struct rule *r, const char *rx, int rx
 	return -EINVAL;
 }
 
+/* How many submatches regexec() must report for rule r: one more than the
+ * highest \N its pattern uses, and at least \0 for a rewrite. Asking glibc
+ * for no more than that matters: beyond one it has to compute submatch
+ * positions, which is superlinear, and with none the regex can be compiled
+ * with REG_NOSUB. Only r, a and j rules expand their pattern. */
+static int matches_needed(const struct rule *r)
+{
+	int n = (r->flags & RULE_REWRITE) ? 1 : 0;
+
+	if (r->flags & RULE_INVERSE)
+		return 0;
+	if (!(r->flags & (RULE_REWRITE | RULE_ABORT | RULE_JUMP)))
+		return 0;
+	for (const char *p = r->text; *p; p++) {
+		if (*p != '\\')
+			continue;
+		if (!*++p)
+			break;
+		if (*p >= '0' && *p <= '9' && *p - '0' + 1 > n)
+			n = *p - '0' + 1;
+	}
+	return n;
+}
+
 /* ":name" (or ":" followed by a name token, which tftpd-hpa also takes). */
 static int parse_label(struct parse *p, const char *tok, const char **line, char *buf, struct rule *r)
 {
@@ -250,6 +271,7 @@ static int parse_label(struct parse *p, const char *tok, const char **line, char
 static int parse_line(struct parse *p, const char *line, char *buf, struct rule *r)
 {
 	int rxflags = REG_EXTENDED;
+	char *regex;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -264,14 +286,23 @@ static int parse_line(struct parse *p, const char *line, char *buf, struct rule 
 		return rc;
 	if (!next_token(&line, buf))
 		return parse_error(p, "missing regex");
-	rc = compile_regex(p, r, buf, rxflags);
-	if (rc < 0)
-		return rc;
+	/* The pattern decides how the regex is compiled, so read it first. */
+	regex = strdup(buf);
 	next_token(&line, buf);
 	r->text = strdup(buf);
-	if (!r->text) {
-		regfree(&r->rx);
+	if (!regex || !r->text) {
+		free(regex);
+		free(r->text);
 		return parse_error(p, "out of memory");
+	}
+	r->nmatch = matches_needed(r);
+	if (r->nmatch == 0)
+		rxflags |= REG_NOSUB;
+	rc = compile_regex(p, r, regex, rxflags);
+	free(regex);
+	if (rc < 0) {
+		free(r->text);
+		return rc;
 	}
 	return 1;
 }
@@ -518,8 +549,13 @@ static void sb_put(struct sbuf *b, const char *p, size_t n, enum fold f)
 {
 	if (!sb_reserve(b, n))
 		return;
-	for (size_t i = 0; i < n; i++)
-		b->s[b->len + i] = fold_char(p[i], f);
+	if (f == FOLD_NONE) {
+		/* The common case, and the unmatched prefix/suffix copies. */
+		memcpy(b->s + b->len, p, n);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			b->s[b->len + i] = fold_char(p[i], f);
+	}
 	b->len += n;
 	b->s[b->len] = '\0';
 }
@@ -690,15 +726,16 @@ static bool rule_applies(const struct run *run, const struct rule *r)
 	return true;
 }
 
+/* Match s against r. Submatches r does not use stay -1 ("unmatched"),
+ * which is also what an inverted match (~) leaves for \0..\9. */
 static bool rule_matches(const struct rule *r, const char *s, int eflags, regmatch_t *m)
 {
-	bool inverse = r->flags & RULE_INVERSE;
 	int rc;
 
 	for (int i = 0; i < NMATCH; i++)
 		m[i].rm_so = m[i].rm_eo = -1;
-	rc = regexec(&r->rx, s, inverse ? 0 : NMATCH, m, eflags);
-	return inverse ? rc == REG_NOMATCH : rc == 0;
+	rc = regexec(&r->rx, s, (size_t)r->nmatch, m, eflags);
+	return (r->flags & RULE_INVERSE) ? rc == REG_NOMATCH : rc == 0;
 }
 
 /* Apply an r rule that matched cur (with m), repeating for g/gg. Each

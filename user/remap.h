@@ -28,10 +28,12 @@
 /* tftpd-hpa's --map-steps default: rule evaluations allowed per mapping. */
 #define REMAP_DEFAULT_STEPS 4096
 
-/* Intermediate strings may grow to the largest of this, `outlen` and the
- * input length before the mapping fails with -ENAMETOOLONG; it keeps
- * `rg .* \0\0` style rules from eating all memory before the step limit. */
-#define REMAP_WORK_MIN 65536
+/* Intermediate strings may grow to the largest of this (PATH_MAX),
+ * `outlen` and the input length before the mapping fails with
+ * -ENAMETOOLONG. It stops `rg .* \0\0` style rules long before the step
+ * limit would: each step is a regexec() over the whole string, and glibc's
+ * submatch extraction is superlinear in its length. */
+#define REMAP_WORK_MIN 4096
 
 /* What tftpd-hpa sends with TFTP error 2 when an `a` rule has no message,
  * and when the mapping itself fails (step limit, bad jump). */

@@ -100,7 +100,9 @@ static const struct map_row map_rows[] = {
 	{"rg: ^. matches its own result forever -> deadman", "rg ^. x", "abc", V4,
 	 ERR(-ELOOP, "Remap table failure")},
 	{"rg on an empty-matching regex never settles -> deadman", "rg x* y", "abc", V4,
-	 ERR(-ELOOP, "Remap table failure")},
+	 .steps = 100, ERR(-ELOOP, "Remap table failure")},
+	{"...or outgrows the work limit first (1 byte per step)", "rg x* y", "abc", V4,
+	 ERR(-ENAMETOOLONG, "Remap table failure")},
 	{"g without r is ignored (plain match)", "g a\nr ^ ok:", "a", V4, OK("ok:a")},
 	{"ggg is the same as gg", "rggg aa a", "aaaa", V4, OK("aa")},
 
@@ -132,6 +134,8 @@ static const struct map_row map_rows[] = {
 	 ERR(-EACCES, "Access denied")},
 	{"a message truncated to outlen", "a ^ No\\ private\\ files", "/x", V4, .outlen = 5,
 	 ERR(-EACCES, "No p")},
+	{"a message may use submatches", "a ^/(a)/(b) [\\2\\1]", "/a/b", V4,
+	 ERR(-EACCES, "[ba]")},
 	{"a after a rewrite sees the rewritten name", "r ^ /tftpboot/\na ^/tftpboot/x$", "x", V4,
 	 ERR(-EACCES, "Access denied")},
 
@@ -191,6 +195,9 @@ static const struct map_row map_rows[] = {
 	/* --- replacement escapes ------------------------------------------------- */
 	{"\\1..\\9 and \\0", "r ^(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)$ \\9\\8\\7\\6\\5\\4\\3\\2\\1-\\0",
 	 "abcdefghij", V4, OK("ihgfedcba-abcdefghij")},
+	{"groups in the regex, only \\0 used", "r ^(a)(b)$ <\\0>", "ab", V4, OK("<ab>")},
+	{"\\9 with nine groups, rg", "rg ^(x)(x)(x)(x)(x)(x)(x)(x)(y) \\9", "xxxxxxxxy", V4,
+	 OK("y")},
 	{"an unmatched group expands to nothing", "r ^(x)?a [\\1]", "a", V4, OK("[]")},
 	{"a group the regex does not have expands to nothing", "r a [\\5]", "a", V4, OK("[]")},
 	{"\\i IPv4 dotted quad", "r ^ \\i/", "f", V4, OK("192.0.2.169/f")},
