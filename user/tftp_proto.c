@@ -34,6 +34,12 @@ int tftp_parse_request(const uint8_t *buf, size_t len,
 		*why = "Not a request";
 		return -EBADMSG;
 	}
+	/* tftpd-hpa reads strings until an empty one or the end of the
+	 * packet; whatever stops it before the mode is "Missing mode". */
+	if (len == 2) {
+		*why = "Missing mode";
+		return -EBADMSG;
+	}
 	req->filename = next_string(buf, len, &pos);
 	/* tftpd-hpa stops at an empty first string: same answer here. */
 	if (req->filename && !*req->filename) {
@@ -51,6 +57,10 @@ int tftp_parse_request(const uint8_t *buf, size_t len,
 	req->mode = next_string(buf, len, &pos);
 	if (!req->mode) {
 		*why = "Request not null-terminated";
+		return -EBADMSG;
+	}
+	if (!*req->mode) {
+		*why = "Missing mode";
 		return -EBADMSG;
 	}
 	/* Options: name/value pairs. Trailing padding NULs (some ROMs send

@@ -79,6 +79,7 @@ struct session {
 	socklen_t peerlen;
 	char peer_str[INET6_ADDRSTRLEN];
 	char *filename;
+	char errmsg[512];            /* a remap rule's refusal message */
 	struct tftp_params params;
 	struct heap_node timer;      /* filed at or before `deadline` */
 	uint64_t deadline;           /* when the session's timer really fires */
@@ -884,9 +885,9 @@ static int map_filename(struct tftp_server *s, struct session *x, const char *or
 		x->filename = strdup(out);
 		return x->filename ? 0 : -1;
 	}
-	if (rc == -ELOOP)
-		log_msg(LOG_ERR, "remap: breaking loop for %s from %s", orig, x->peer_str);
-	*e = (struct tftp_err){ .code = TFTP_EACCESS, .msg = msg ? msg : "Access to file denied" };
+	/* An `a` rule's message lives in `out`: keep a copy for the reply. */
+	snprintf(x->errmsg, sizeof(x->errmsg), "%s", msg ? msg : REMAP_MSG_DENIED);
+	*e = (struct tftp_err){ .code = TFTP_EACCESS, .msg = x->errmsg };
 	return -1;
 }
 
@@ -1265,11 +1266,21 @@ struct tftp_server *tftp_server_new(const struct tftp_server_opts *o, const int 
 	return s;
 }
 
+/* Remap diagnostics (e.g. "remap: Breaking loop ...") go to our log. */
+static void remap_log(void *arg, int priority, int verbosity, const char *msg)
+{
+	(void)arg;
+	(void)verbosity;
+	log_msg(priority, "%s", msg);
+}
+
 void tftp_server_set_rules(struct tftp_server *s, struct remap_rules *r)
 {
 	if (s->rules)
 		remap_free(s->rules);
 	s->rules = r;
+	if (r)
+		remap_set_log(r, remap_log, NULL, s->o.verbosity);
 }
 
 void tftp_server_stop(struct tftp_server *s)

@@ -26,7 +26,11 @@ static bool timer_backoff(struct xfer_timer *t)
 	if (t->retries >= TFTP_RETRIES)
 		return false;
 	t->retries++;
-	t->cur_us = t->cur_us > 30000000u ? 60000000u : t->cur_us * 2;
+	/* Double, up to a minute, but never below what was negotiated. */
+	if (t->cur_us < 30000000u)
+		t->cur_us *= 2;
+	else if (t->cur_us < 60000000u)
+		t->cur_us = 60000000u;
 	return true;
 }
 
@@ -174,10 +178,16 @@ struct xfer_step receiver_on_data(struct tftp_receiver *r, uint16_t wire,
 			r->in_window = 0;
 		return st;
 	}
-	/* Out of order: a gap in this window, or a block we already have
-	 * because our ACK was lost. Answer with the last in-order block, once
-	 * per gap in windowed mode, and not faster than the duplicate gap. */
-	if ((r->window > 1 && r->gap_acked) || (r->window == 1 && !dup_due(&r->t, now) && r->received))
+	/* Out of order. A block from ahead of us is a gap in the window: ACK
+	 * the last in-order block at once (RFC 7440), once per gap. A block we
+	 * already have means our ACK was lost or the network duplicated it:
+	 * re-ACK only once the sender has had time to miss our ACK, or a late
+	 * duplicate would make a windowed sender resend blocks still in
+	 * flight, and every window after would go out twice. */
+	bool behind = (uint16_t)(tftp_wire_block(r->received, r->rollover) - wire) < 2 * r->window;
+	bool too_soon = !dup_due(&r->t, now) && r->received;
+
+	if (r->window == 1 ? too_soon : behind ? too_soon : r->gap_acked)
 		return st;
 	r->gap_acked = true;
 	r->in_window = 0;

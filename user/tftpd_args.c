@@ -184,12 +184,16 @@ int tftpd_parse_args(int argc, char **argv, struct tftpd_args *a, char *err, siz
 	a->service = "tftp";
 	tftp_limits_default(&a->limits);
 	err[0] = 0;
-	optind = 1;
+	optind = 0;          /* 0, not 1: glibc then forgets a half-parsed bundle */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
 		if (c == OPT_HELP)
 			USAGE_ERR("help");
 		if (c == '?' || c == ':') {
+			if (optopt > 0 && optopt < 256 && strchr(short_opts, optopt))
+				USAGE_ERR("Option requires an argument: '%c'", optopt);
+			if (optopt >= 256)
+				USAGE_ERR("Option requires an argument: %s", argv[optind - 1]);
 			if (optopt && optopt < 256)
 				USAGE_ERR("Unknown option: '%c'", optopt);
 			USAGE_ERR("Unknown option: %s", argv[optind - 1]);

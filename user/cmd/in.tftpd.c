@@ -157,6 +157,15 @@ static void reload_rules(struct tftp_server **srv, int n)
 	log_msg(LOG_NOTICE, "reloaded map file %s", mapfile.path);
 }
 
+/* As tftpd-hpa's --map-test: no file counts as transferable, so an E rule
+ * never ends processing. */
+static int never_valid(const char *name, void *arg)
+{
+	(void)name;
+	(void)arg;
+	return 0;
+}
+
 /* --map-test: remap each input line as a request from a documentation
  * address would be, and print the result. */
 static int map_test(struct remap_rules *r, const struct tftpd_args *a)
@@ -182,7 +191,7 @@ static int map_test(struct remap_rules *r, const struct tftpd_args *a)
 		if (!nl)
 			continue;
 		*nl = 0;
-		if (remap_apply(r, line, &c, NULL, NULL, out, sizeof(out), &msg) == 0)
+		if (remap_apply(r, line, &c, never_valid, NULL, out, sizeof(out), &msg) == 0)
 			printf("%s\n", out);
 		else
 			printf("ERROR: %s\n", msg ? msg : "Access denied");
