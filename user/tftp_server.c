@@ -546,6 +546,18 @@ static void on_read_done(struct tftp_server *s, struct session *x, int res)
 	submit_window_sends(s, x);
 }
 
+/* The state machine said the transfer is over (XA_DONE or XA_FAIL). */
+static void finish_transfer(struct tftp_server *s, struct session *x, enum xfer_action a)
+{
+	const char *dir = x->is_write ? "receiving" : "sending";
+
+	if (a == XA_FAIL && s->o.verbosity >= 1)
+		log_msg(LOG_WARNING, "tftpd: %s: timeout %s %s", x->peer_str, dir, x->filename);
+	else if (a == XA_DONE && s->o.verbosity >= 3)
+		log_msg(LOG_INFO, "done %s %s, %s", dir, x->filename, x->peer_str);
+	session_close(s, x, a == XA_DONE);
+}
+
 static void apply_step_sender(struct tftp_server *s, struct session *x, struct xfer_step st)
 {
 	switch (st.action) {
@@ -559,14 +571,8 @@ static void apply_step_sender(struct tftp_server *s, struct session *x, struct x
 			start_window(s, x, st.from, st.count);
 		break;
 	case XA_DONE:
-		if (s->o.verbosity >= 3)
-			log_msg(LOG_INFO, "sent %s to %s", x->filename, x->peer_str);
-		session_close(s, x, true);
-		break;
 	case XA_FAIL:
-		if (s->o.verbosity >= 1)
-			log_msg(LOG_WARNING, "tftpd: %s: timeout sending %s", x->peer_str, x->filename);
-		session_close(s, x, false);
+		finish_transfer(s, x, st.action);
 		break;
 	default:
 		break;
@@ -678,12 +684,8 @@ static void on_session_timeout(struct tftp_server *s, struct session *x)
 	st = receiver_on_timeout(&x->rcv, s->now);
 	switch (st.action) {
 	case XA_DONE:
-		session_close(s, x, true);
-		break;
 	case XA_FAIL:
-		if (s->o.verbosity >= 1)
-			log_msg(LOG_WARNING, "tftpd: %s: timeout receiving %s", x->peer_str, x->filename);
-		session_close(s, x, false);
+		finish_transfer(s, x, st.action);
 		break;
 	case XA_OACK:
 		if (x->oack_len)

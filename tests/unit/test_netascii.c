@@ -19,33 +19,7 @@
 
 #include "netascii.h"
 
-static uint8_t *guard_mem;
-static size_t page_size;
-
-static int guard_setup(void **state)
-{
-	(void)state;
-	page_size = (size_t)sysconf(_SC_PAGESIZE);
-	guard_mem = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (guard_mem == MAP_FAILED || mprotect(guard_mem + page_size, page_size, PROT_NONE))
-		return -1;
-	return 0;
-}
-
-static int guard_teardown(void **state)
-{
-	(void)state;
-	munmap(guard_mem, 2 * page_size);
-	return 0;
-}
-
-/* `cap` writable bytes ending at the guard page. */
-static uint8_t *out_at_guard(size_t cap)
-{
-	assert_true(cap <= page_size);
-	return guard_mem + page_size - cap;
-}
+#include "guard_page.h"
 
 #define S(s) (s), sizeof(s) - 1
 
@@ -107,7 +81,7 @@ static void test_encode_table(void **state)
 		const struct enc_row *t = &enc_rows[i];
 		struct netascii_enc e;
 		size_t cap = 2 * t->in_len + 1, used = 99, n;
-		uint8_t *out = out_at_guard(cap);
+		uint8_t *out = guard_out(cap);
 
 		netascii_enc_init(&e);
 		n = netascii_encode(&e, (const uint8_t *)t->in, t->in_len, &used, out, cap);
@@ -129,13 +103,13 @@ static void test_decode_table(void **state)
 		const struct dec_row *t = &dec_rows[i];
 		struct netascii_dec d;
 		uint8_t buf[64];
-		uint8_t *out = out_at_guard(t->in_len + 1);
+		uint8_t *out = guard_out(t->in_len + 1);
 		size_t n;
 
 		netascii_dec_init(&d);
 		n = netascii_decode(&d, (const uint8_t *)t->in, t->in_len, out);
 		memcpy(buf, out, n);
-		out = out_at_guard(1);
+		out = guard_out(1);
 		if (netascii_decode_finish(&d, out))
 			buf[n++] = out[0];
 		if (n != t->out_len || memcmp(buf, t->out, n)) {
@@ -204,7 +178,7 @@ static void test_encode_steps(void **state)
 		netascii_enc_init(&e);
 		for (int k = 0; k < q->n; k++) {
 			const struct enc_step *s = &q->steps[k];
-			uint8_t *out = out_at_guard(s->outcap);
+			uint8_t *out = guard_out(s->outcap);
 			size_t used = 99;
 			size_t n = netascii_encode(&e, (const uint8_t *)(s->in ? s->in : ""), s->in_len,
 						   &used, out, s->outcap);
@@ -251,14 +225,14 @@ static void test_decode_splits(void **state)
 		size_t n;
 
 		netascii_dec_init(&d);
-		out = out_at_guard(dec_splits[i].a_len + 1);
+		out = guard_out(dec_splits[i].a_len + 1);
 		n = netascii_decode(&d, (const uint8_t *)dec_splits[i].a, dec_splits[i].a_len, out);
 		memcpy(buf, out, n);
-		out = out_at_guard(dec_splits[i].b_len + 1);
+		out = guard_out(dec_splits[i].b_len + 1);
 		size_t m = netascii_decode(&d, (const uint8_t *)dec_splits[i].b, dec_splits[i].b_len, out);
 		memcpy(buf + n, out, m);
 		n += m;
-		out = out_at_guard(1);
+		out = guard_out(1);
 		if (netascii_decode_finish(&d, out))
 			buf[n++] = out[0];
 		if (n != dec_splits[i].out_len || memcmp(buf, dec_splits[i].out, n)) {
@@ -303,7 +277,7 @@ static size_t encode_blocks(const uint8_t *in, size_t n, size_t outcap, size_t c
 
 	netascii_enc_init(&e);
 	for (;;) {
-		uint8_t *out = out_at_guard(outcap);
+		uint8_t *out = guard_out(outcap);
 		size_t len = 0;
 		while (len < outcap) {
 			size_t avail = n - off < chunk ? n - off : chunk, used;
@@ -373,13 +347,13 @@ static void test_round_trip_all_splits(void **state)
 				size_t o = 0, p = 0;
 				netascii_dec_init(&d);
 				for (size_t b = 0; b < nb; b++) {
-					uint8_t *out = out_at_guard(block_len[b] + 1);
+					uint8_t *out = guard_out(block_len[b] + 1);
 					size_t k = netascii_decode(&d, wire + p, block_len[b], out);
 					memcpy(back + o, out, k);
 					o += k;
 					p += block_len[b];
 				}
-				uint8_t *out = out_at_guard(1);
+				uint8_t *out = guard_out(1);
 				if (netascii_decode_finish(&d, out))
 					back[o++] = out[0];
 				if (o != n || memcmp(back, in, n))
@@ -411,10 +385,10 @@ static void test_decode_every_split_point(void **state)
 			size_t plen;
 			uint8_t *out;
 			netascii_dec_init(&d);
-			out = out_at_guard(cut + 1);
+			out = guard_out(cut + 1);
 			plen = netascii_decode(&d, wire, cut, out);
 			memcpy(parts, out, plen);
-			out = out_at_guard(n - cut + 1);
+			out = guard_out(n - cut + 1);
 			size_t k = netascii_decode(&d, wire + cut, n - cut, out);
 			memcpy(parts + plen, out, k);
 			plen += k;
@@ -433,13 +407,13 @@ static void test_decode_output_bound(void **state)
 
 	(void)state;
 	netascii_dec_init(&d);
-	out = out_at_guard(2);
+	out = guard_out(2);
 	assert_int_equal(netascii_decode(&d, (const uint8_t *)"\r", 1, out), 0);
 	/* prev CR + "x" -> "\rx": 2 bytes out of 1 in. */
-	out = out_at_guard(2);
+	out = guard_out(2);
 	assert_int_equal(netascii_decode(&d, (const uint8_t *)"x", 1, out), 2);
 	assert_memory_equal(out, "\rx", 2);
-	out = out_at_guard(1);
+	out = guard_out(1);
 	assert_int_equal(netascii_decode(&d, (const uint8_t *)"", 0, out), 0);
 	assert_int_equal(netascii_decode_finish(&d, out), 0);
 }

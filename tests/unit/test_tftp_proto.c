@@ -23,50 +23,7 @@
 /* ------------------------------------------------------------------ */
 /* Guard page                                                          */
 
-static uint8_t *guard_mem;
-static size_t page_size;
-
-static int guard_setup(void **state)
-{
-	(void)state;
-	page_size = (size_t)sysconf(_SC_PAGESIZE);
-	guard_mem = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (guard_mem == MAP_FAILED)
-		return -1;
-	if (mprotect(guard_mem + page_size, page_size, PROT_NONE))
-		return -1;
-	return 0;
-}
-
-static int guard_teardown(void **state)
-{
-	(void)state;
-	munmap(guard_mem, 2 * page_size);
-	return 0;
-}
-
-/* `len` bytes of `src` placed so that the byte after them is unmapped. The
- * bytes before are filled with 0xA5 (no accidental NULs). */
-static uint8_t *flush(const void *src, size_t len)
-{
-	uint8_t *p;
-
-	assert_true(len <= page_size);
-	memset(guard_mem, 0xA5, page_size);
-	p = guard_mem + page_size - len;
-	if (len)
-		memcpy(p, src, len);
-	return p;
-}
-
-/* An output buffer of `cap` bytes ending at the guard page. */
-static uint8_t *out_buf(size_t cap)
-{
-	assert_true(cap <= page_size);
-	memset(guard_mem, 0xA5, page_size);
-	return guard_mem + page_size - cap;
-}
+#include "guard_page.h"
 
 /* A pointer lies inside [buf, buf+len) and its string ends inside too. */
 static int str_inside(const char *s, const uint8_t *buf, size_t len)
@@ -161,7 +118,7 @@ static int check_req_row(const struct req_row *t)
 {
 	struct tftp_request req;
 	const char *why = "(unset)";
-	const uint8_t *buf = flush(t->in, t->len);
+	const uint8_t *buf = guard_flush(t->in, t->len);
 	int rc = tftp_parse_request(buf, t->len, &req, &why);
 	int bad = 0;
 
@@ -244,7 +201,7 @@ static void test_request_too_many_options(void **state)
 	for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
 		unsigned n = counts[c];
 		size_t len = build_many_options(tmp, sizeof(tmp), n);
-		const uint8_t *buf = flush(tmp, len);
+		const uint8_t *buf = guard_flush(tmp, len);
 		struct tftp_request req;
 		const char *why = NULL;
 		unsigned want = n < TFTP_MAX_OPTIONS ? n : TFTP_MAX_OPTIONS;
@@ -267,7 +224,7 @@ static void test_request_too_many_options(void **state)
 			}
 		}
 		/* Cut the last value's NUL: must be rejected, even past the limit. */
-		buf = flush(tmp, len - 1);
+		buf = guard_flush(tmp, len - 1);
 		rc = tftp_parse_request(buf, len - 1, &req, &why);
 		if (rc != -EBADMSG || strcmp(why, "Request not null-terminated")) {
 			print_error("%u options, last unterminated: rc %d\n", n, rc);
@@ -288,7 +245,7 @@ static void test_request_every_prefix(void **state)
 	for (size_t len = 0; len <= n; len++) {
 		struct tftp_request req;
 		const char *why = NULL;
-		const uint8_t *buf = flush(full, len);
+		const uint8_t *buf = guard_flush(full, len);
 		int rc = tftp_parse_request(buf, len, &req, &why);
 
 		if (rc == 0) {
@@ -363,7 +320,7 @@ static int check_pkt_row(const struct pkt_row *t)
 {
 	struct tftp_packet p;
 	const char *why = "(unset)";
-	const uint8_t *buf = flush(t->in, t->len);
+	const uint8_t *buf = guard_flush(t->in, t->len);
 	int rc = tftp_parse_packet(buf, t->len, &p, &why);
 	int bad = 0;
 
@@ -487,7 +444,7 @@ static void test_build_error_table(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(err_rows) / sizeof(err_rows[0]); i++) {
 		const struct err_row *t = &err_rows[i];
-		uint8_t *buf = out_buf(t->cap);
+		uint8_t *buf = guard_out(t->cap);
 		size_t n = tftp_build_error(buf, t->cap, t->code, t->msg);
 
 		if (n != t->want_len || (n && memcmp(buf, t->want, n))) {
@@ -525,14 +482,14 @@ static void test_build_ack_and_data(void **state)
 	const char *why;
 
 	(void)state;
-	buf = out_buf(4);
+	buf = guard_out(4);
 	assert_int_equal(tftp_build_ack(buf, 4, 0xabcd), 4);
 	assert_memory_equal(buf, "\0\4\xab\xcd", 4);
 	assert_int_equal(tftp_parse_packet(buf, 4, &p, &why), 0);
 	assert_int_equal(p.opcode, TFTP_ACK);
 	assert_int_equal(p.block, 0xabcd);
 
-	buf = out_buf(3);
+	buf = guard_out(3);
 	assert_int_equal(tftp_build_ack(buf, 3, 1), 0);
 	assert_int_equal(buf[0], 0xA5);
 	assert_int_equal(tftp_build_ack(buf, 0, 1), 0);
@@ -579,7 +536,7 @@ static void test_oack_append_table(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(oack_rows) / sizeof(oack_rows[0]); i++) {
 		const struct oack_row *t = &oack_rows[i];
-		uint8_t *buf = out_buf(t->cap);
+		uint8_t *buf = guard_out(t->cap);
 		size_t len = 0, good_len = 0;
 		int bad = 0;
 
@@ -623,14 +580,14 @@ static void test_build_parse_round_trip(void **state)
 
 	(void)state;
 	n = tftp_build_error(tmp, sizeof(tmp), TFTP_EACCESS, "denied");
-	buf = flush(tmp, n);
+	buf = guard_flush(tmp, n);
 	assert_int_equal(tftp_parse_packet(buf, n, &p, &why), 0);
 	assert_int_equal(p.opcode, TFTP_ERROR);
 	assert_int_equal(p.errcode, TFTP_EACCESS);
 	assert_string_equal(p.errmsg, "denied");
 
 	assert_int_equal(tftp_oack_append(tmp, sizeof(tmp), &len, "blksize", "1024"), 0);
-	buf = flush(tmp, len);
+	buf = guard_flush(tmp, len);
 	assert_int_equal(tftp_parse_packet(buf, len, &p, &why), 0);
 	assert_int_equal(p.opcode, TFTP_OACK);
 	assert_int_equal(p.data_len, len - 2);
