@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file_cache.h"
 #include "log.h"
 #include "netascii.h"
 #include "remap.h"
@@ -55,7 +56,7 @@
 #define DALLY_US          2000000   /* keep a finished upload to re-ACK */
 
 enum op {
-	OP_LISTEN = 1, OP_RECV, OP_READ, OP_SEND, OP_CANCEL, OP_WAKE,
+	OP_LISTEN = 1, OP_RECV, OP_SEND, OP_CANCEL, OP_WAKE,
 };
 
 struct bufgroup {
@@ -87,7 +88,8 @@ struct session {
 
 	/* reading */
 	struct tftp_sender snd;
-	int file_fd;
+	struct mapped_file *map;     /* octet: DATA is sent from here */
+	int file_fd;                 /* netascii: converted into buf */
 	uint64_t file_size;
 	uint64_t win_from;           /* first block in the buffer being sent */
 	unsigned win_count;
@@ -99,7 +101,7 @@ struct session {
 	struct netascii_dec dec;
 	uint64_t write_off;
 
-	uint8_t *buf;                /* window buffer: blocks back to back */
+	uint8_t *buf;                /* netascii window: blocks back to back */
 	unsigned blk_len[TFTP_MAX_WINDOW];
 	uint8_t hdr[TFTP_MAX_WINDOW][TFTP_HDR_LEN];
 	struct iovec iov[2 * TFTP_MAX_WINDOW];
@@ -138,6 +140,7 @@ struct tftp_server {
 	uint32_t nfree;
 	uint32_t gen;
 	struct timer_heap timers;
+	struct file_cache files;
 	uint64_t now;
 	uint64_t last_activity;
 	struct tftp_server_stats st;
@@ -272,6 +275,8 @@ static void session_free(struct tftp_server *s, struct session *x)
 		close(x->fd);
 	if (x->file_fd >= 0)
 		close(x->file_fd);
+	if (x->map)
+		file_cache_put(&s->files, x->map);
 	if (x->up.fd >= 0 || x->up.tmp)
 		tftp_upload_abort(&x->up);
 	s->sess[x->idx] = NULL;
@@ -382,14 +387,13 @@ static unsigned octet_block_len(const struct session *x, uint64_t b)
 }
 
 /* Queue sendmsg ops for blocks [win_from, win_from + win_count) whose data
- * sits back to back in x->buf with lengths blk_len[]. Consecutive full
+ * lies back to back from `data` with lengths blk_len[]. Consecutive full
  * blocks share one sendmsg via UDP GSO. */
-static void submit_window_sends(struct tftp_server *s, struct session *x)
+static void submit_window_sends(struct tftp_server *s, struct session *x, const uint8_t *data)
 {
 	unsigned bs = x->params.blksize, seg = bs + TFTP_HDR_LEN;
 	unsigned per_msg = x->use_gso ? GSO_MAX_BYTES / seg : 1;
 	unsigned i = 0, m = 0;
-	uint8_t *data = x->buf;
 
 	if (per_msg > GSO_MAX_SEGS)
 		per_msg = GSO_MAX_SEGS;
@@ -406,7 +410,7 @@ static void submit_window_sends(struct tftp_server *s, struct session *x)
 			uint64_t b = x->win_from + i;
 			tftp_put_data_header(x->hdr[i], tftp_wire_block(b, x->params.rollover));
 			x->iov[2 * i] = (struct iovec){ x->hdr[i], TFTP_HDR_LEN };
-			x->iov[2 * i + 1] = (struct iovec){ data, x->blk_len[i] };
+			x->iov[2 * i + 1] = (struct iovec){ (void *)data, x->blk_len[i] };
 			data += x->blk_len[i];
 			n++;
 			i++;
@@ -498,52 +502,14 @@ static void start_window(struct tftp_server *s, struct session *x, uint64_t from
 			session_close(s, x, false);
 			return;
 		}
-		submit_window_sends(s, x);
+		submit_window_sends(s, x, x->buf);
 		return;
 	}
-	/* Octet: one READ for the whole window, then the sends. */
+	/* Octet: straight from the shared mapping of the file. */
 	x->win_count = count;
-	size_t bytes = 0;
 	for (unsigned i = 0; i < count; i++)
-		bytes += x->blk_len[i] = octet_block_len(x, from + i);
-	if (bytes == 0) {               /* only a final empty block */
-		submit_window_sends(s, x);
-		return;
-	}
-	struct io_uring_sqe *sqe = get_sqe(s);
-	if (!sqe) {
-		x->io_busy = false;
-		session_close(s, x, false);
-		return;
-	}
-	io_uring_prep_read(sqe, x->file_fd, x->buf, (unsigned)bytes,
-			   (uint64_t)(from - 1) * x->params.blksize);
-	io_uring_sqe_set_data64(sqe, ud_make(OP_READ, x->gen, x->idx));
-	x->refs++;
-}
-
-static void on_read_done(struct tftp_server *s, struct session *x, int res)
-{
-	size_t want = 0;
-
-	for (unsigned i = 0; i < x->win_count; i++)
-		want += x->blk_len[i];
-	if (res < 0) {
-		send_error(s, x, TFTP_EUNDEF, strerror(-res));
-		x->io_busy = false;
-		session_close(s, x, false);
-		return;
-	}
-	if ((size_t)res < want) {
-		/* The file shrank under us: what we have is the end. */
-		x->file_size = (x->win_from - 1) * x->params.blksize + (uint64_t)res;
-		sender_set_last(&x->snd, x->file_size / x->params.blksize + 1);
-		unsigned n = 0;
-		for (uint64_t b = x->win_from; b <= x->snd.last && n < x->win_count; b++, n++)
-			x->blk_len[n] = octet_block_len(x, b);
-		x->win_count = n;
-	}
-	submit_window_sends(s, x);
+		x->blk_len[i] = octet_block_len(x, from + i);
+	submit_window_sends(s, x, x->map->data ? x->map->data + (from - 1) * x->params.blksize : NULL);
 }
 
 /* The state machine said the transfer is over (XA_DONE or XA_FAIL). */
@@ -801,16 +767,27 @@ static int setup_reader(struct tftp_server *s, struct session *x, const struct t
 	if (x->file_fd < 0)
 		return -1;
 	x->file_size = (uint64_t)st.st_size;
+	if (!x->netascii) {
+		int err;
+		x->map = file_cache_get(&s->files, x->file_fd, &st, &err);
+		if (!x->map) {
+			tftp_err_from_errno(e, -err);
+			return -1;
+		}
+		close(x->file_fd);
+		x->file_fd = -1;
+	}
 	if (tftp_negotiate(req, &s->o.limits, !x->netascii, x->file_size, &x->params,
 			   oack, sizeof(oack), &oack_len)) {
 		*e = (struct tftp_err){ .code = TFTP_EOPTNEG, .msg = "Insufficient space for options" };
 		return -1;
 	}
-	/* Netascii needs scratch room for raw bytes beside the window. */
-	size_t bytes = (size_t)x->params.blksize * (x->netascii ? TFTP_MAX_WINDOW + 1 : x->params.windowsize);
-	x->buf = malloc(bytes ? bytes : 1);
+	/* Netascii converts into a window buffer, with scratch room for raw
+	 * bytes after it. */
+	if (x->netascii)
+		x->buf = malloc((size_t)x->params.blksize * (TFTP_MAX_WINDOW + 1));
 	x->oack = oack_len ? malloc(oack_len) : NULL;
-	if (!x->buf || (oack_len && !x->oack)) {
+	if ((x->netascii && !x->buf) || (oack_len && !x->oack)) {
 		*e = (struct tftp_err){ .code = TFTP_EUNDEF, .msg = "Out of memory" };
 		return -1;
 	}
@@ -1097,17 +1074,16 @@ static void on_session_cqe(struct tftp_server *s, struct io_uring_cqe *cqe)
 		}
 		break;
 	}
-	case OP_READ:
-		if (!x->closing)
-			on_read_done(s, x, cqe->res);
-		else
-			x->io_busy = false;
-		session_put(s, x);
-		break;
 	case OP_SEND:
 		if (cqe->res < 0 && !x->closing) {
-			if (cqe->res != -ECONNREFUSED)
+			if (cqe->res == -EFAULT) {
+				/* The mapping ended early: the file was truncated. */
+				log_msg(LOG_WARNING, "tftpd: %s changed during transfer to %s",
+					x->filename, x->peer_str);
+				send_error(s, x, TFTP_EUNDEF, "File changed during transfer");
+			} else if (cqe->res != -ECONNREFUSED) {
 				log_msg(LOG_WARNING, "tftpd: write: %s", strerror(-cqe->res));
+			}
 			session_close(s, x, false);
 		}
 		/* The window buffer is free when the last send of it is done. */
@@ -1378,6 +1354,7 @@ void tftp_server_free(struct tftp_server *s)
 			session_free(s, s->sess[i]);
 		}
 	}
+	file_cache_clear(&s->files);
 	for (int i = 0; i < s->nlis; i++)
 		close(s->lis[i].fd);
 	io_uring_queue_exit(&s->ring);
