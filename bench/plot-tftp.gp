@@ -4,10 +4,12 @@
 # N concurrent transfers, one line per server and mode (mean over rounds).
 if (!exists("csv")) csv = 'build/bench/tftp-results.csv'
 if (!exists("out")) out = 'build/bench/tftp-bench.svg'
-set terminal svg size 1200,500 dynamic font "sans,11"
+if (strlen(out) > 4 && out[strlen(out)-3:] eq ".png") {
+    set terminal pngcairo size 1200,500 font "sans,10"
+} else {
+    set terminal svg size 1200,500 dynamic font "sans,11"
+}
 set output out
-set datafile separator ","
-set datafile missing ""
 set key top left box opaque
 set grid
 set logscale x 10
@@ -15,19 +17,20 @@ set logscale y 10
 set xlabel "concurrent transfers (N)"
 set xrange [0.7:*]
 servers = "rackboot tftpd-hpa dnsmasq"
-modes = "lockstep win4"
-# column numbers in the CSV
-C_SRV = 2; C_MODE = 3; C_N = 4; C_WALL = 11; C_CPUX = 17; C_STATUS = 23
-sel(s, m, col) = (strcol(C_SRV) eq s && strcol(C_MODE) eq m && strcol(C_STATUS) eq "ok" && column(col) > 0) ? column(col) : NaN
+colors = "#d62728 #1f77b4 #2ca02c"
+# column numbers in the CSV; rows of one server and mode, "N value", sorted
+C_SRV = 2; C_MODE = 3; C_N = 4; C_WALL = 11; C_CPUX = 17; C_STATUS = 26
+rows(s, m, col) = sprintf("< awk -F, '$%d == \"%s\" && $%d == \"%s\" && $%d == \"ok\" && $%d > 0 { print $%d, $%d }' '%s' | sort -n", \
+                          C_SRV, s, C_MODE, m, C_STATUS, col, C_N, col, csv)
 set multiplot layout 1,2 title "TFTP RRQ load, 1 MiB file, blksize 1468 (win4: + windowsize 4)"
 set ylabel "server CPU ms per transfer"
-plot for [i=1:words(servers)*words(modes)] csv every ::1 \
-     using (column(C_N)):(sel(word(servers, (i-1)/words(modes)+1), word(modes, (i-1)%words(modes)+1), C_CPUX)) \
-     smooth unique with linespoints lw 2 dt ((i-1)%words(modes)+1) lc ((i-1)/words(modes)+1) \
-     title word(servers, (i-1)/words(modes)+1)." ".word(modes, (i-1)%words(modes)+1)
+plot for [s=1:words(servers)] rows(word(servers, s), "lockstep", C_CPUX) using 1:2 smooth unique \
+       with linespoints lw 2 dt 1 pt 7 lc rgb word(colors, s) title word(servers, s)." lockstep", \
+     for [s=1:words(servers)] rows(word(servers, s), "win4", C_CPUX) using 1:2 smooth unique \
+       with linespoints lw 2 dt 2 pt 6 lc rgb word(colors, s) title word(servers, s)." win4"
 set ylabel "wall seconds (first RRQ to last completion)"
-plot for [i=1:words(servers)*words(modes)] csv every ::1 \
-     using (column(C_N)):(sel(word(servers, (i-1)/words(modes)+1), word(modes, (i-1)%words(modes)+1), C_WALL)) \
-     smooth unique with linespoints lw 2 dt ((i-1)%words(modes)+1) lc ((i-1)/words(modes)+1) \
-     title word(servers, (i-1)/words(modes)+1)." ".word(modes, (i-1)%words(modes)+1)
+plot for [s=1:words(servers)] rows(word(servers, s), "lockstep", C_WALL) using 1:2 smooth unique \
+       with linespoints lw 2 dt 1 pt 7 lc rgb word(colors, s) title word(servers, s)." lockstep", \
+     for [s=1:words(servers)] rows(word(servers, s), "win4", C_WALL) using 1:2 smooth unique \
+       with linespoints lw 2 dt 2 pt 6 lc rgb word(colors, s) title word(servers, s)." win4"
 unset multiplot

@@ -21,17 +21,17 @@
 # servers are removed on exit, also on failure or Ctrl-C.
 #
 # Environment overrides (defaults in brackets):
-#   NS ["1 100 1000 5000"]  ROUNDS [1]  MODES ["lockstep win4"]
+#   NS ["1 100 1000 5000"]  ROUNDS [3] (table: medians)  MODES ["lockstep win4"]
 #   SERVERS ["rackboot tftpd-hpa dnsmasq"]  TFTPD [build/in.tftpd]
 #   FILE_SIZE [1048576]  DEADLINE [120] s per load run  TIMEOUT_MS [1000]
-#   GOODPUT [1]  GOODPUT_SIZE [67108864]  GOODPUT_SERVERS [$SERVERS]
+#   GOODPUT [1]  GOODPUT_SIZE [67108864]  GOODPUT_REPS [5]  GOODPUT_SERVERS [$SERVERS]
 #   PIN [0] (1: server on CPU 1, client on CPU 0)  OUT [build/bench]
 #   SETTLE [5] s to wait for a server's children to exit after a run
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 NS_LIST=${NS:-"1 100 1000 5000"}
-ROUNDS=${ROUNDS:-1}
+ROUNDS=${ROUNDS:-3}
 MODES=${MODES:-"lockstep win4"}
 SERVERS=${SERVERS:-"rackboot tftpd-hpa dnsmasq"}
 TFTPD=${TFTPD:-$ROOT/build/in.tftpd}
@@ -44,6 +44,7 @@ GOODPUT=${GOODPUT:-1}
 GOODPUT_SIZE=${GOODPUT_SIZE:-67108864}
 GOODPUT_SERVERS=${GOODPUT_SERVERS:-$SERVERS}
 GOODPUT_DEADLINE=${GOODPUT_DEADLINE:-60}
+GOODPUT_REPS=${GOODPUT_REPS:-5}
 PIN=${PIN:-0}
 SETTLE=${SETTLE:-5}
 OUT=${OUT:-$ROOT/build/bench}
@@ -126,9 +127,9 @@ cg_usage_us() { # cgroup dir -> CPU microseconds used by all its processes so fa
 }
 cg_nprocs() { wc -l < "$1/cgroup.procs" 2>/dev/null || echo 0; }
 cg_stop() { # kill everything in one of our own cgroups, then remove it
-  local cg=$1 i p
+  local cg=$1 p
   [ -d "$cg" ] || return 0
-  for i in $(seq 1 50); do
+  for _ in $(seq 1 50); do
     [ "$(cg_nprocs "$cg")" -eq 0 ] && break
     if [ -e "$cg/cgroup.kill" ]; then
       echo 1 > "$cg/cgroup.kill" 2>/dev/null
@@ -143,6 +144,9 @@ procstat_cpu_ticks() { # pid -> utime+stime+cutime+cstime in clock ticks
   awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 CLK_TCK=$(getconf CLK_TCK)
+udp_rcvbuf_errors() { # netns -> Udp RcvbufErrors (datagrams dropped: socket buffer full)
+  ip netns exec "$1" awk '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1 } else { print $c; exit } }' /proc/net/snmp
+}
 machine_busy_ticks() { # all CPUs: user+nice+system+irq+softirq+steal
   awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
 }
@@ -151,6 +155,16 @@ machine_busy_ticks() { # all CPUs: user+nice+system+irq+softirq+steal
 mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/rbbench.XXXXXX)
 mkdir -p "$WORK/root"
+# Snapshot the binaries: build/ may be rebuilt by others while we run, and
+# one benchmark must use one build of each.
+RB_ID="not built"
+if [ -x "$TFTPD" ]; then
+  cp "$TFTPD" "$WORK/in.tftpd.rackboot"
+  RB_ID="$(sha256sum "$TFTPD" | cut -c1-12), built $(date -u -r "$TFTPD" +%Y-%m-%dT%H:%MZ)"
+  TFTPD=$WORK/in.tftpd.rackboot
+fi
+cp "$LOAD" "$WORK/tftp-load"; LOAD=$WORK/tftp-load
+log "rackboot in.tftpd: $RB_ID"
 head -c "$FILE_SIZE" /dev/urandom > "$WORK/root/load.bin"
 chmod 755 "$WORK" "$WORK/root"; chmod 644 "$WORK/root/load.bin"
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -175,9 +189,12 @@ start_server() {
     tftpd-hpa) [ -x "$HPA" ] || { echo "$HPA missing" > "$logf"; return 1; }
                cmd=("$HPA" -L -s -a "$addr:69" -u root "$dir") ;;
     dnsmasq)   [ -x "$DNSMASQ" ] || { echo "$DNSMASQ missing" > "$logf"; return 1; }
-               # TFTP only (DNS off), no config file, no pid file, no
-               # per-transfer log lines (tftpd-hpa logs none by default),
-               # connection cap above any N we run.
+               # TFTP only (DNS off), no config file, no pid file, log to
+               # the run's log file (2.90 still logs one "sent" line per
+               # transfer despite --quiet-tftp), connection cap above any N
+               # we run (default 50). blksize: dnsmasq caps it at the
+               # interface MTU - 32 = 1468 here, so no --tftp-mtu needed.
+               # windowsize: not implemented by dnsmasq (nor tftpd-hpa).
                cmd=("$DNSMASQ" --port=0 --enable-tftp --tftp-root="$dir" --tftp-max=65000
                     --listen-address="$addr" --bind-interfaces --no-daemon --tftp-no-fail
                     --user=root --conf-file=/dev/null --pid-file= --quiet-tftp
@@ -186,8 +203,7 @@ start_server() {
   esac
   # the previous server's port can stay bound for a moment after it died
   # (io_uring tears its rings down asynchronously): wait for it to go away
-  local i
-  for i in $(seq 1 50); do
+  for _ in $(seq 1 50); do
     ip netns exec "$ns" ss -Hlun "sport = :69" | grep -q . || break
     sleep 0.1
   done
@@ -199,7 +215,7 @@ start_server() {
   # (no "Killed" notices); the cgroup tracks it and everything it forks.
   SRV_PID=$(sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' \
     sh "$SRV_CG" ip netns exec "$ns" "${PIN_SRV[@]}" "${cmd[@]}" > "$logf" 2>&1 < /dev/null & echo $!)
-  for i in $(seq 1 50); do
+  for _ in $(seq 1 50); do
     if ! kill -0 "$SRV_PID" 2>/dev/null; then break; fi
     if ip netns exec "$ns" ss -Hlun "sport = :69" | grep -q .; then
       sleep 0.2
@@ -220,22 +236,22 @@ stop_server() {
 jget() { # key json -> value (numbers / booleans / flat strings only)
   sed -n 's/.*"'"$1"'":"\{0,1\}\([^",}]*\).*/\1/p' <<<"$2"
 }
-fail_detail() { # json -> "timeout:3 error_packet:1(code 1:1)" or "-"
-  local j=$1 out="" k v
-  for k in timeout error_packet content_mismatch size_mismatch protocol deadline socket; do
-    v=$(jget "$k" "$j"); [ -n "$v" ] && [ "$v" != 0 ] && out="$out $k:$v"
+fail_detail() { # json -> "timeout:3;no_reply:2;error_packet:1;code1:1" or "-"
+  local j=$1 out="" k v c
+  for k in timeout timeouts_without_reply error_packet content_mismatch size_mismatch protocol deadline socket; do
+    v=$(jget "$k" "$j"); [ -n "$v" ] && [ "$v" != 0 ] && out="$out;${k/timeouts_without_reply/no_reply}:$v"
   done
-  local codes
-  codes=$(sed -n 's/.*"error_codes":{\([^}]*\)}.*/\1/p' <<<"$j" | tr -d '"' | tr ',' ' ')
-  [ -n "$codes" ] && out="$out codes[$codes]"
-  out=${out# }
+  for c in $(sed -n 's/.*"error_codes":{\([^}]*\)}.*/\1/p' <<<"$j" | tr -d '"' | tr ',' ' '); do
+    out="$out;code${c}"
+  done
+  out=${out#;}
   echo "${out:--}"
 }
 
 CSV=$OUT/tftp-results.csv
 GCSV=$OUT/tftp-goodput.csv
 MD=$OUT/tftp-results.md
-echo "round,server,mode,n,blksize,windowsize_req,windowsize_granted,ok,failed,fail_detail,wall_s,p50_ms,p99_ms,max_ms,mb_per_s,server_cpu_s,server_cpu_ms_per_ok,server_procstat_cpu_s,client_cpu_s,rrq_retx,ack_retx,other_cpu_cores,status" > "$CSV"
+echo "round,server,mode,n,blksize,windowsize_req,windowsize_granted,ok,failed,fail_detail,wall_s,p50_ms,p99_ms,max_ms,mb_per_s,server_cpu_s,server_cpu_ms_per_ok,server_procstat_cpu_s,client_cpu_s,rrq_retx,ack_retx,other_cpu_cores,srv_udp_rcvbuf_drops,cli_udp_rcvbuf_drops,window_s,status" > "$CSV"
 
 mode_args() {
   case $1 in
@@ -251,29 +267,32 @@ run_one() {
   local logf=$WORK/$srv-$mode-$n-$round.log
   local wreq=1; [ "$mode" = win4 ] && wreq=4
   if ! start_server "$srv" "$NS_SRV" $SRV_IP "$WORK/root" "$logf"; then
-    echo "$round,$srv,$mode,$n,$BLKSIZE,$wreq,,,,,,,,,,,,,,,,,unavailable" >> "$CSV"
+    echo "$round,$srv,$mode,$n,$BLKSIZE,$wreq,,,,,,,,,,,,,,,,,,,,unavailable" >> "$CSV"
     log "$srv $mode N=$n: unavailable ($(head -c 200 "$logf" | tr '\n' ' '))"
     return 0
   fi
-  local base_procs cpu0 ps0 mb0 json rc=0 cpu1 ps1 mb1 t0 t1
+  local base_procs cpu0 ps0 mb0 json rc=0 cpu1 ps1 mb1 t0 t1 ud0 ud1 uc0 uc1
   base_procs=$(cg_nprocs "$SRV_CG")
+  ud0=$(udp_rcvbuf_errors "$NS_SRV"); uc0=$(udp_rcvbuf_errors "$NS_CLI")
   cpu0=$(cg_usage_us "$SRV_CG"); ps0=$(procstat_cpu_ticks "$SRV_PID"); mb0=$(machine_busy_ticks)
   t0=$(date +%s.%N)
   # shellcheck disable=SC2046
   json=$(ip netns exec "$NS_CLI" "${PIN_CLI[@]}" timeout -k 5 $((DEADLINE + 30)) \
          "$LOAD" -s $SRV_IP -f load.bin -n "$n" $(mode_args "$mode") -t "$TIMEOUT_MS" \
          --expect-file "$WORK/root/load.bin" --deadline "$DEADLINE" --json) || rc=$?
-  t1=$(date +%s.%N)
   # let forked children (tftpd-hpa) finish and exit, bounded
-  local i
-  for i in $(seq 1 $((SETTLE * 10))); do
+  for _ in $(seq 1 $((SETTLE * 10))); do
     [ "$(cg_nprocs "$SRV_CG")" -le "$base_procs" ] && break
     sleep 0.1
   done
   cpu1=$(cg_usage_us "$SRV_CG"); ps1=$(procstat_cpu_ticks "$SRV_PID"); mb1=$(machine_busy_ticks)
+  ud1=$(udp_rcvbuf_errors "$NS_SRV"); uc1=$(udp_rcvbuf_errors "$NS_CLI")
+  t1=$(date +%s.%N)
   stop_server
+  local win
+  win=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
   if [ -z "$json" ] || [ "$rc" -gt 1 ]; then
-    echo "$round,$srv,$mode,$n,$BLKSIZE,$wreq,,,,,,,,,,,,,,,,,error(rc=$rc)" >> "$CSV"
+    echo "$round,$srv,$mode,$n,$BLKSIZE,$wreq,,,,,,,,,,,,,,,,,,,,error(rc=$rc)" >> "$CSV"
     log "$srv $mode N=$n: tftp-load failed (rc=$rc)"
     return 0
   fi
@@ -284,12 +303,14 @@ run_one() {
   per=$(awk -v c="$scpu" -v k="$ok" 'BEGIN { if (k > 0) printf "%.3f", c * 1000 / k }')
   local pscpu other
   pscpu=$(awk -v a="$ps0" -v b="$ps1" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", (b - a) / t }')
-  # CPU used by everything else on the machine meanwhile (noise), per second
-  # of the load run: machine busy - server - client
-  other=$(awk -v a="$mb0" -v b="$mb1" -v t="$CLK_TCK" -v s="$scpu" -v c="$ccpu" -v t0="$t0" -v t1="$t1" \
-          'BEGIN { o = (b - a) / t - s - c; if (o < 0) o = 0; printf "%.2f", (t1 > t0) ? o / (t1 - t0) : 0 }')
-  echo "$round,$srv,$mode,$n,$BLKSIZE,$wreq,$(jget windowsize_granted "$json"),$ok,$failed,$(fail_detail "$json"),$wall,$(jget p50_ms "$json"),$(jget p99_ms "$json"),$(jget max_ms "$json"),$(jget mb_per_s "$json"),$scpu,$per,$pscpu,$ccpu,$(jget rrq_retransmits "$json"),$(jget ack_retransmits "$json"),$other,ok" >> "$CSV"
-  log "$srv $mode N=$n: ok $ok failed $failed wall ${wall}s server CPU ${scpu}s (procstat ${pscpu}s) client CPU ${ccpu}s, other load ${other} cores"
+  # CPU used by everything else on the machine meanwhile (noise), in cores:
+  # (machine busy - server - client) / elapsed; meaningless below ~0.5 s
+  # (ticks are 1/CLK_TCK s), left empty there
+  other=$(awk -v a="$mb0" -v b="$mb1" -v t="$CLK_TCK" -v s="$scpu" -v c="$ccpu" -v t0="$t0" -v t1="$t1" -v nc="$(nproc)" \
+          'BEGIN { e = t1 - t0; if (e < 0.5) exit; o = ((b - a) / t - s - c) / e
+                   if (o < 0) o = 0; if (o > nc) o = nc; printf "%.2f", o }')
+  echo "$round,$srv,$mode,$n,$BLKSIZE,$wreq,$(jget windowsize_granted "$json"),$ok,$failed,$(fail_detail "$json"),$wall,$(jget p50_ms "$json"),$(jget p99_ms "$json"),$(jget max_ms "$json"),$(jget mb_per_s "$json"),$scpu,$per,$pscpu,$ccpu,$(jget rrq_retransmits "$json"),$(jget ack_retransmits "$json"),$other,$((ud1 - ud0)),$((uc1 - uc0)),$win,ok" >> "$CSV"
+  log "$srv $mode N=$n: ok $ok failed $failed wall ${wall}s server CPU ${scpu}s (procstat ${pscpu}s) client CPU ${ccpu}s, other load ${other:-?} cores, server UDP rcvbuf drops $((ud1 - ud0))"
 }
 
 log "results: $CSV"
@@ -305,32 +326,44 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 # ---------------------------------------------------------------- goodput
-echo "server,size,lockstep_mb_s,win4_mb_s,win4_granted,ratio,status" > "$GCSV"
+echo "server,size,lockstep_mb_s,win4_mb_s,win4_granted,ratio,status,lockstep_runs,win4_runs" > "$GCSV"
 if [ "$GOODPUT" = 1 ]; then
   ip netns add "$NS_LO"
   ip -n "$NS_LO" link set lo up
+  # glibc's getaddrinfo(AI_ADDRCONFIG) (tftpd-hpa's -a parsing) fails in a
+  # namespace with only loopback addresses: give it a veth pair with an
+  # address. The traffic itself stays on lo (127.0.0.1 to 127.0.0.1).
+  ip -n "$NS_LO" link add "$PFX-g0" type veth peer name "$PFX-g1"
+  ip -n "$NS_LO" addr add 198.18.1.1/24 dev "$PFX-g0"
+  ip -n "$NS_LO" link set "$PFX-g0" up; ip -n "$NS_LO" link set "$PFX-g1" up
   mkdir -p "$WORK/big"; chmod 755 "$WORK/big"
   head -c "$GOODPUT_SIZE" /dev/urandom > "$WORK/big/big.bin"; chmod 644 "$WORK/big/big.bin"
   for srv in $GOODPUT_SERVERS; do
     logf=$WORK/goodput-$srv.log
     if ! start_server "$srv" "$NS_LO" 127.0.0.1 "$WORK/big" "$logf"; then
-      echo "$srv,$GOODPUT_SIZE,,,,,unavailable" >> "$GCSV"
+      echo "$srv,$GOODPUT_SIZE,,,,,unavailable,," >> "$GCSV"
       log "goodput $srv: unavailable"
       continue
     fi
-    declare -A mbs=() gr=()
+    declare -A mbs=() gr=() all=()
     st=ok
-    for w in 1 4; do
-      j=$(ip netns exec "$NS_LO" "${PIN_CLI[@]}" timeout -k 5 $((GOODPUT_DEADLINE + 30)) \
-          "$LOAD" -s 127.0.0.1 -f big.bin -n 1 -b $BLKSIZE -w $w -t "$TIMEOUT_MS" \
-          --expect-file "$WORK/big/big.bin" --deadline "$GOODPUT_DEADLINE" --json) || st="failed(w=$w)"
-      mbs[$w]=$(jget mb_per_s "$j"); gr[$w]=$(jget windowsize_granted "$j")
-      sleep 0.5
+    # alternate lockstep / windowsize 4, best of GOODPUT_REPS each (the
+    # machine is shared: the best run is the least disturbed one)
+    for _ in $(seq 1 "$GOODPUT_REPS"); do
+      for w in 1 4; do
+        j=$(ip netns exec "$NS_LO" "${PIN_CLI[@]}" timeout -k 5 $((GOODPUT_DEADLINE + 30)) \
+            "$LOAD" -s 127.0.0.1 -f big.bin -n 1 -b $BLKSIZE -w $w -t "$TIMEOUT_MS" \
+            --expect-file "$WORK/big/big.bin" --deadline "$GOODPUT_DEADLINE" --json) || st="failed(w=$w)"
+        v=$(jget mb_per_s "$j"); gr[$w]=$(jget windowsize_granted "$j")
+        all[$w]="${all[$w]:-}${all[$w]:+ }${v:-fail}"
+        if [ -n "$v" ] && awk -v a="$v" -v b="${mbs[$w]:-0}" 'BEGIN { exit !(a > b) }'; then mbs[$w]=$v; fi
+        sleep 0.3
+      done
     done
     stop_server
     ratio=$(awk -v a="${mbs[1]:-0}" -v b="${mbs[4]:-0}" 'BEGIN { if (a > 0) printf "%.2f", b / a }')
-    echo "$srv,$GOODPUT_SIZE,${mbs[1]},${mbs[4]},${gr[4]},$ratio,$st" >> "$GCSV"
-    log "goodput $srv: lockstep ${mbs[1]} MB/s, windowsize 4 ${mbs[4]} MB/s (granted: ${gr[4]}), x$ratio"
+    echo "$srv,$GOODPUT_SIZE,${mbs[1]:-},${mbs[4]:-},${gr[4]:-},$ratio,$st,${all[1]},${all[4]}" >> "$GCSV"
+    log "goodput $srv: lockstep ${mbs[1]:-?} MB/s (runs: ${all[1]}), windowsize 4 ${mbs[4]:-?} MB/s (runs: ${all[4]}; granted: ${gr[4]:-?}), x$ratio"
   done
 fi
 
@@ -341,7 +374,7 @@ fi
 # (latency, lockstep round trips, retransmit timeouts).
 NCPU=$(nproc)
 {
-  echo "| server | mode | N | ok | failed | wall s | server CPU s | CPU ms/transfer | CPU/transfer vs hpa | wall vs hpa | client CPU s | RRQ retx | ws granted | cores srv/cli/other | saturated |"
+  echo "| server | mode | N | ok | failed | wall s | server CPU s | CPU ms/transfer | CPU/transfer vs hpa | wall vs hpa | client CPU s | RRQ retx / srv rcvbuf drops | ws granted | cores srv/cli/other | saturated |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
   awk -F, -v ncpu="$NCPU" -v servers="$SERVERS" -v modes="$MODES" -v nlist="$NS_LIST" '
     function med(list,   a, k, i, j, t) {
@@ -353,20 +386,28 @@ NCPU=$(nproc)
     NR == 1 { next }
     {
       key = $2 SUBSEP $3 SUBSEP $4
-      if ($23 != "ok") { st[key] = $23; next }
+      if ($26 != "ok") { if (!(key in st)) st[key] = $26; bad[key]++; badst[key] = $26; next }
       st[key] = "ok"; runs[key]++
       ok[key] += $8; fl[key] += $9
       wall[key] = wall[key] " " $11; scpu[key] = scpu[key] " " $16
-      ccpu[key] = ccpu[key] " " $19; retx[key] += $20; oth[key] = oth[key] " " $22
+      ccpu[key] = ccpu[key] " " $19; retx[key] += $20; if ($22 != "") oth[key] = oth[key] " " $22
+      sdrop[key] += $23; win[key] = win[key] " " $25
       gr[key] += $7
-      if ($10 != "-") det[key] = det[key] " " $10
+      if ($10 != "-") {
+        k = split($10, parts, ";")
+        for (j = 1; j <= k; j++) {
+          split(parts[j], kv, ":")
+          if (!((key, kv[1]) in dsum)) dkeys[key] = dkeys[key] " " kv[1]
+          dsum[key, kv[1]] += kv[2]
+        }
+      }
     }
     END {
       ns = split(servers, S, " "); nm = split(modes, M, " "); nn = split(nlist, N, " ")
       for (m = 1; m <= nm; m++) for (i = 1; i <= nn; i++) {
         hk = "tftpd-hpa" SUBSEP M[m] SUBSEP N[i]
-        if (st[hk] == "ok") { hw = med(wall[hk]); hs = med(scpu[hk]); hper = (ok[hk] > 0) ? hs * 1000 * runs[hk] / ok[hk] : 0 }
-        else { hw = 0; hper = 0 }
+        if (st[hk] == "ok") { hw = med(wall[hk]); hs = med(scpu[hk]); hper = (ok[hk] > 0) ? hs * 1000 * runs[hk] / ok[hk] : 0; hfl = fl[hk] }
+        else { hw = 0; hper = 0; hfl = 0 }
         for (s = 1; s <= ns; s++) {
           key = S[s] SUBSEP M[m] SUBSEP N[i]
           if (!(key in st)) continue
@@ -376,38 +417,50 @@ NCPU=$(nproc)
           }
           w = med(wall[key]); c = med(scpu[key]); cc = med(ccpu[key])
           per = (ok[key] > 0) ? c * 1000 * runs[key] / ok[key] : 0
-          su = (w > 0) ? c / w : 0; cu = (w > 0) ? cc / w : 0
+          # utilisation over the measurement window (client start to the
+          # server being idle again), which is what the CPU figures cover
+          mw = med(win[key]); if (mw < w) mw = w
+          su = (mw > 0) ? c / mw : 0; cu = (mw > 0) ? cc / mw : 0
+          ot = (oth[key] ~ /[0-9]/) ? med(oth[key]) : 0
           sat = "wall"
           if (su >= 0.9 && su >= cu) sat = "server CPU"
           else if (cu >= 0.9) sat = "client CPU"
           if (su + cu >= 0.9 * ncpu) sat = "machine CPU"
+          else if (su + cu + ot >= 0.9 * ncpu) sat = "machine CPU (with other load)"
           rc = (hper > 0 && per > 0) ? sprintf("%.2fx", per / hper) : "-"
-          rw = (hw > 0) ? sprintf("%.2fx", w / hw) : "-"
-          f = fl[key] "" ; if (fl[key] > 0 && det[key] != "") f = f " (" substr(det[key], 2) ")"
-          printf "| %s | %s | %s | %d | %s | %.3f | %.3f | %s | %s | %s | %.3f | %d | %d | %.2f/%.2f/%.2f | %s |\n", S[s], M[m], N[i], ok[key], f, w, c, (ok[key] > 0 ? sprintf("%.2f", per) : "-"), rc, rw, cc, retx[key], gr[key], su, cu, med(oth[key]), sat
+          # wall is only comparable when neither side lost transfers
+          rw = (hw > 0 && fl[key] == 0 && hfl == 0) ? sprintf("%.2fx", w / hw) : "-"
+          f = fl[key] ""
+          if (fl[key] > 0 && dkeys[key] != "") {
+            k = split(substr(dkeys[key], 2), dk, " "); d = ""
+            for (j = 1; j <= k; j++) d = d (j > 1 ? ", " : "") dk[j] " " dsum[key, dk[j]]
+            f = f " (" d ")"
+          }
+          if (bad[key] > 0) sat = sat "; " bad[key] " of " bad[key] + runs[key] " rounds " badst[key]
+          printf "| %s | %s | %s | %d | %s | %.3f | %.3f | %s | %s | %s | %.3f | %d / %d | %d | %.2f/%.2f/%s | %s |\n", S[s], M[m], N[i], ok[key], f, w, c, (ok[key] > 0 ? sprintf("%.2f", per) : "-"), rc, rw, cc, retx[key], sdrop[key], gr[key], su, cu, (oth[key] ~ /[0-9]/ ? sprintf("%.2f", med(oth[key])) : "-"), sat
         }
       }
     }' "$CSV"
   if [ "$GOODPUT" = 1 ]; then
     echo
-    echo "Single client, $((GOODPUT_SIZE / 1048576)) MiB over loopback, blksize $BLKSIZE:"
+    echo "Single client, $((GOODPUT_SIZE / 1048576)) MiB over loopback, blksize $BLKSIZE, best of $GOODPUT_REPS runs each:"
     echo
-    echo "| server | lockstep MB/s | windowsize 4 MB/s | windowsize granted | speedup |"
-    echo "|---|---:|---:|---|---:|"
+    echo "| server | lockstep MB/s | windowsize 4 MB/s | windowsize granted | speedup | all runs lockstep / win4 |"
+    echo "|---|---:|---:|---|---:|---|"
     awk -F, 'NR > 1 {
-      if ($7 == "unavailable") { printf "| %s | | | | %s |\n", $1, ($1 == "rackboot" ? "not yet measured (unavailable)" : "unavailable"); next }
-      printf "| %s | %s | %s | %s | %sx%s |\n", $1, $3, $4, ($5 == "1" ? "yes" : "no"), $6, ($7 == "ok" ? "" : " " $7) }' "$GCSV"
+      if ($7 == "unavailable") { printf "| %s | | | | %s | |\n", $1, ($1 == "rackboot" ? "not yet measured (unavailable)" : "unavailable"); next }
+      printf "| %s | %.1f | %.1f | %s | %sx%s | %s / %s |\n", $1, $3, $4, ($5 == "1" ? "yes" : "no"), $6, ($7 == "ok" ? "" : " " $7), $8, $9 }' "$GCSV"
   fi
 } > "$MD"
 echo
-echo "## TFTP benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, kernel $(uname -r), file $FILE_SIZE bytes, rounds $ROUNDS)"
+echo "## TFTP benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, kernel $(uname -r), file $FILE_SIZE bytes, rounds $ROUNDS, rackboot in.tftpd $RB_ID)"
 echo
 cat "$MD"
 echo
 echo "raw: $CSV $GCSV; table: $MD"
 if command -v gnuplot >/dev/null && [ -f "$ROOT/bench/plot-tftp.gp" ]; then
-  if gnuplot -e "csv='$CSV'; out='$OUT/tftp-bench.svg'" "$ROOT/bench/plot-tftp.gp" 2>"$WORK/gnuplot.log"; then
-    echo "plot: $OUT/tftp-bench.svg"
+  if gnuplot -e "csv='$CSV'; out='$OUT/tftp-bench.png'" "$ROOT/bench/plot-tftp.gp" 2>"$WORK/gnuplot.log"; then
+    echo "plot: $OUT/tftp-bench.png"
   else
     log "gnuplot failed: $(head -c 300 "$WORK/gnuplot.log")"
   fi

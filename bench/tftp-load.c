@@ -99,6 +99,7 @@ static struct {
 	uint64_t ok, failed, reasons[FR__N], errcodes[ERRCODES + 1];
 	uint64_t rrq_retx, ack_retx, gaps, dups, stray_tid, stray_ip, enobufs;
 	uint64_t recv_err, send_err, rearm, data_pkts, acks_sent, submits;
+	uint64_t timeout_no_reply; /* timed out without any answer to the RRQ */
 	uint64_t neg_window[2]; /* [0] windowsize not granted, [1] granted */
 	unsigned min_blksize, max_blksize;
 	int last_errno;
@@ -484,6 +485,8 @@ static void on_cqe(const struct io_uring_cqe *cqe)
 static void on_timeout(struct xfer *x)
 {
 	if (++x->retries > cfg.retries) {
+		if (x->state == XS_RRQ)
+			st.timeout_no_reply++;
 		xfer_fail(x, FR_TIMEOUT);
 		return;
 	}
@@ -691,12 +694,13 @@ static void report(uint64_t t_first, uint64_t t_last, double ucpu, double scpu)
 		       "\"client_cpu_s\":%.6f,\"client_user_s\":%.6f,\"client_sys_s\":%.6f,"
 		       "\"neg_blksize_min\":%u,\"neg_blksize_max\":%u,"
 		       "\"windowsize_granted\":%" PRIu64 ",\"windowsize_not_granted\":%" PRIu64 ","
+		       "\"timeouts_without_reply\":%" PRIu64 ","
 		       "\"rrq_retransmits\":%" PRIu64 ",\"ack_retransmits\":%" PRIu64 ","
 		       "\"gaps\":%" PRIu64 ",\"dups\":%" PRIu64 ",\"stray_tid\":%" PRIu64 ","
 		       "\"data_pkts\":%" PRIu64 ",\"acks_sent\":%" PRIu64 ",\"submits\":%" PRIu64 ","
 		       "\"recv_errors\":%" PRIu64 ",\"send_errors\":%" PRIu64 ",\"enobufs\":%" PRIu64 "}\n",
 		       wall, p50, p99, mx, bytes, mbs, ucpu + scpu, ucpu, scpu, minb, maxb,
-		       st.neg_window[1], st.neg_window[0], st.rrq_retx, st.ack_retx, st.gaps, st.dups,
+		       st.neg_window[1], st.neg_window[0], st.timeout_no_reply, st.rrq_retx, st.ack_retx, st.gaps, st.dups,
 		       st.stray_tid, st.data_pkts, st.acks_sent, st.submits, st.recv_err,
 		       st.send_err, st.enobufs);
 	} else {
@@ -707,6 +711,8 @@ static void report(uint64_t t_first, uint64_t t_last, double ucpu, double scpu)
 		for (int r = 0; r < FR__N; r++)
 			if (st.reasons[r])
 				printf(" [%s: %" PRIu64 "]", fr_name[r], st.reasons[r]);
+		if (st.timeout_no_reply)
+			printf(" [of the timeouts, RRQ never answered: %" PRIu64 "]", st.timeout_no_reply);
 		for (int c = 0; c <= ERRCODES; c++)
 			if (st.errcodes[c]) {
 				if (c < ERRCODES)

@@ -6,9 +6,9 @@
  * - each transfer has its own connected UDP socket (its TID, RFC 1350)
  *   with one multishot recv; all receives draw from a provided-buffer ring
  *   and give the buffer back as soon as the packet is handled;
- * - a window of DATA is one io_uring READ of the file into the session's
- *   window buffer (page cache; no per-client copy of the file) followed by
- *   sendmsg with UDP_SEGMENT, so a window leaves in one send;
+ * - a window of DATA is sendmsg with UDP_SEGMENT straight from a read-only
+ *   mapping of the file shared by all its transfers (file_cache.c), so a
+ *   window leaves in one send and no client has a copy of the file;
  * - retransmission timers sit in a min-heap; the loop sleeps in
  *   io_uring_submit_and_wait_timeout until the earliest deadline.
  * The protocol decisions live in tftp_xfer.c; this file does I/O only. */

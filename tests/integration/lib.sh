@@ -46,6 +46,23 @@ netns_setup() {
   in_cli ip addr add $CLI_IP/24 dev "$PFX-c"; in_cli ip link set "$PFX-c" up; in_cli ip link set lo up
 }
 
+# SIGTERM a child process, give it 3 s, then SIGKILL; reap it. (A bare
+# "kill; wait" would hang the whole test on a server that ignores SIGTERM.)
+stop_pid() {
+  local p=$1 i st
+  # only our own child (a reaped pid may already belong to someone else)
+  [ "$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f2)" = "$$" ] || { wait "$p" 2>/dev/null; return 0; }
+  kill "$p" 2>/dev/null
+  for ((i = 0; i < 30; i++)); do
+    st=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1)
+    [ -z "$st" ] || [ "$st" = Z ] && break
+    sleep 0.1
+  done
+  [ -z "$st" ] || [ "$st" = Z ] || echo "# pid $p ignored SIGTERM for 3 s; sending SIGKILL" >&2
+  kill -9 "$p" 2>/dev/null
+  wait "$p" 2>/dev/null
+}
+
 # Start a TFTP server (binary, port, args...) in the server namespace; sets SRV_PID.
 start_tftpd() {
   local bin=$1 port=$2; shift 2
@@ -53,7 +70,7 @@ start_tftpd() {
   # itself rather than a subshell around it, and the kill below reaches it
   ip netns exec "$NS_SRV" "$bin" -L -a "$SRV_IP:$port" "$@" >>"$WORK/tftpd-$port.log" 2>&1 &
   SRV_PID=$!
-  at_exit "kill $SRV_PID; wait $SRV_PID"
+  at_exit "stop_pid $SRV_PID"
   local i
   for i in $(seq 1 50); do
     in_srv ss -Hlun "sport = :$port" | grep -q . && return 0
@@ -134,6 +151,12 @@ start_tftpd_logged() {
   else
     start_tftpd "$bin" "$port" --stderr "$@"
   fi
+}
+# For launching a server some other way (inetd mode, -l): sets the array
+# TFTPD_ARGV to the command words that start BIN with logging to stderr.
+tftpd_argv() {
+  need "$1"
+  if is_ref_tftpd "$1"; then TFTPD_ARGV=("$(ref_tftpd_wrapper)"); else TFTPD_ARGV=("$1" --stderr); fi
 }
 # The reference server, whatever $TFTPD is. Sets SRV_PID.
 start_ref_tftpd() { start_tftpd_logged "$REF_TFTPD" "$@"; }

@@ -59,6 +59,15 @@ for w in 1 2 4 16 64; do
     eval 'atftp_get win.bin "$O/win-$w.bin" "blksize 1468" "windowsize $w" && same "$D/win.bin" "$O/win-$w.bin"'
 done
 
+# --- loss and duplicates (python client: simulated loss, doubled ACKs) ---------
+mkrand "$D/lossy.bin" 20000                       # 40 blocks of 512
+r=$(cli python3 "$TFTPC" get $SRV_IP $P lossy.bin --drop 5 --drop 6 --stats --out "$O/lossy1.bin")
+check "lockstep get recovers from lost DATA packets 5 and 6 ($r)" \
+  eval '[[ $r == "OK 20000 "* ]] && same "$D/lossy.bin" "$O/lossy1.bin"'
+r=$(cli python3 "$TFTPC" get $SRV_IP $P lossy.bin --dup-ack --stats --out "$O/lossy2.bin")
+check "every ACK sent twice: intact, and no Sorcerer's Apprentice doubling of DATA ($r)" \
+  eval '[[ $r =~ ^OK\ 20000\ \[data=([0-9]+) ]] && [ ${BASH_REMATCH[1]} -le 42 ] && same "$D/lossy.bin" "$O/lossy2.bin"'
+
 # --- atftp puts -------------------------------------------------------------
 mkrand "$WORK/up1.bin" 123457
 check "atftp put creates a new file on a -c server" \
@@ -157,6 +166,10 @@ t0=$SECONDS
 check "curl get 32 MiB + 1 at blksize 512 (block number wraps past 65535)" \
   eval 'cli curl -sS --tftp-blksize 512 -o "$O/big-curl.bin" tftp://$SRV_IP:$P/big.bin && same "$D/big.bin" "$O/big-curl.bin"'
 echo "# curl rollover transfer took $((SECONDS - t0))s"
+rm -f "$O/big-curl.bin"
+check "atftp get 32 MiB + 1 at blksize 512 with windowsize 16 (windows span the wrap)" \
+  eval 'cli atftp --get -r big.bin -l "$O/big-atftp-w.bin" --option "windowsize 16" $SRV_IP $P >"$O/atftp-w.log" 2>&1 && same "$D/big.bin" "$O/big-atftp-w.bin"'
+rm -f "$O/big-atftp-w.bin"
 
 check "server still answers after all of the above" \
   eval 'cli python3 "$TFTPC" get $SRV_IP $P odd-512.bin --out "$O/final.bin" >/dev/null && same "$D/odd-512.bin" "$O/final.bin"'

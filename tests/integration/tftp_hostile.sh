@@ -37,6 +37,10 @@ check "nothing was created in the root by random WRQs" \
   test "$(find "$D" -mindepth 1 | wc -l)" = 1
 check "normal get afterwards (python, blksize 1468) returns intact data" \
   eval 'in_cli timeout 30 python3 "$TFTPC" get $SRV_IP $P hello.bin --opt blksize=1468 --out "$O/after1.bin" >/dev/null && same "$D/hello.bin" "$O/after1.bin"'
+for o in "" "--opt blksize=1468"; do
+  check "RRQ sent twice from the same port ${o:+($o) }still gives one intact transfer" \
+    eval 'in_cli timeout 30 python3 "$TFTPC" get $SRV_IP $P hello.bin --dup-rrq $o --out "$O/dup.bin" >/dev/null && same "$D/hello.bin" "$O/dup.bin"'
+done
 check "normal get afterwards (atftp) returns intact data" \
   eval 'in_cli timeout 30 atftp --get -r hello.bin -l "$O/after2.bin" $SRV_IP $P >"$O/after2.log" 2>&1 && same "$D/hello.bin" "$O/after2.bin"'
 finish

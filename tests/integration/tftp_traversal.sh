@@ -50,6 +50,12 @@ done
 r=$(get sub/../ok.txt --out "$O/pos2.out")
 check "tftpd-hpa compat: 'sub/../ok.txt' stays inside the root and is served ($r)" \
   eval '[[ $r == OK* ]] && same "$D/ok.txt" "$O/pos2.out"'
+for n in ../ok.txt /../ok.txt ../../sub/../ok.txt; do   # ".." at the root stays at the root
+  r=$(get "$n" --out "$O/pos4.out")
+  check "tftpd-hpa compat: '$n' is clamped to the root and served ($r)" \
+    eval '[[ $r == OK* ]] && same "$D/ok.txt" "$O/pos4.out"'
+  rm -f "$O/pos4.out"
+done
 r=$(get link_abs_in --out "$O/pos3.out")
 check "tftpd-hpa compat: symlink to /ok.txt resolves against the root ($r)" \
   eval '[[ $r == OK* ]] && same "$D/ok.txt" "$O/pos3.out"'

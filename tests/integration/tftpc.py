@@ -17,6 +17,12 @@ server address inside their private network namespace). Every wait is bounded.
         a summary of the first reply
         ("OACK k=v ...", "DATA <block> <len>", "ERROR <code> <msg>", "ACK <n>",
         "NONE"), then abort the transfer with an ERROR to the server's TID.
+  tftpc.py table HOST [--cleanup GLOB] < rows
+        Rows "REFPORT|OURPORT|LABEL|EXPR": send EXPR to both servers, print
+        "SAME|LABEL|reply" or "DIFF|LABEL|reference reply|our reply".
+  tftpc.py silent HOST PORT PACKET [--listen S]
+        Send one request and never answer: print how many packets the server
+        sent (retransmissions) and when the last one came.
   tftpc.py rrq   FILE [MODE] [NAME=VALUE]...
         Print the Python literal of an RRQ (helper for building tables).
   tftpc.py hostile HOST PORT
@@ -116,7 +122,10 @@ class Result(Exception):
     pass
 
 
-def do_get(host, port, filename, mode, opts, out, timeout, tries, deadline):
+def do_get(host, port, filename, mode, opts, out, timeout, tries, deadline,
+           drop=(), dup_ack=False, stats=False, trace=False, dup_rrq=False):
+    """drop: 1-based indexes of received DATA packets to ignore (simulated
+    loss); dup_ack: send every ACK twice; stats: append [data=N acks=M]."""
     s = mksock(host)
     req = request(RRQ, filename, mode, opts)
     srv = (host, port)
@@ -126,20 +135,44 @@ def do_get(host, port, filename, mode, opts, out, timeout, tries, deadline):
     data = bytearray()
     expect = 1             # next block number (mod 65536)
     inwin = 0
+    gap_acked = False
     last = req             # what to resend on timeout
     dest = srv
+    ndata = nacks = 0
     s.sendto(req, srv)
+    if dup_rrq:            # an impatient client: the same RRQ again, same port
+        time.sleep(0.005)
+        s.sendto(req, srv)
     misses = 0
     end = time.monotonic() + deadline
+
+    t0 = time.monotonic()
+
+    def tr(what):
+        if trace:
+            sys.stderr.write('%7.3f %s\n' % (time.monotonic() - t0, what))
+
+    def ack(n):
+        nonlocal last, nacks
+        tr('  -> ACK %d' % (n & 0xffff))
+        last = struct.pack('!HH', ACK, n & 0xffff)
+        for _ in range(2 if dup_ack else 1):
+            s.sendto(last, tid)
+            nacks += 1
+
     while True:
         if time.monotonic() > end:
             return 'TIMEOUT overall deadline after %d bytes' % len(data), None
         pkt, addr = recv(s, timeout)
         if pkt is None:
             misses += 1
+            tr('timeout')
             if misses > tries:
                 return 'TIMEOUT after %d bytes' % len(data), None
-            s.sendto(last, dest)
+            if tid is not None and (data or oack):
+                ack(expect - 1)            # the last block we have, in order
+            else:
+                s.sendto(last, dest)
             continue
         if tid is None:
             if addr[0] != host:
@@ -159,51 +192,73 @@ def do_get(host, port, filename, mode, opts, out, timeout, tries, deadline):
             oack = describe(pkt)
             blksize = int(d.get('blksize', blksize))
             window = int(d.get('windowsize', 1))
-            last = struct.pack('!HH', ACK, 0)
-            s.sendto(last, tid)
+            ack(0)
             misses = 0
             continue
         if op != DATA:
             continue
+        ndata += 1
+        tr('<- DATA %d%s' % (struct.unpack('!H', pkt[2:4])[0], ' (dropped)' if ndata in drop else ''))
+        if ndata in drop:
+            continue                       # simulated loss
         blk = struct.unpack('!H', pkt[2:4])[0]
         if blk != expect:
-            # out of order / duplicate: re-acknowledge what we have
-            if inwin or window == 1:
-                s.sendto(last, tid)
-            inwin = 0
+            behind = (blk - expect) & 0xffff >= 0x8000
+            if window == 1:
+                ack(expect - 1)            # lockstep: re-acknowledge (RFC 1350)
+            elif not behind and not gap_acked:
+                # a gap: acknowledge the last in-order block, once (RFC 7440
+                # 4: the server resends from the block after it); blocks we
+                # already have (a retransmitted window) are just ignored
+                ack(expect - 1)
+                gap_acked = True
+                inwin = 0
             continue
         misses = 0
+        gap_acked = False
         payload = pkt[4:]
         data += payload
         expect = (expect + 1) & 0xffff
         inwin += 1
         done = len(payload) < blksize
         if inwin >= window or done:
-            last = struct.pack('!HH', ACK, blk)
-            s.sendto(last, tid)
+            ack(blk)
             inwin = 0
         if done:
             if out:
                 with open(out, 'wb') as f:
                     f.write(data)
-            return ('OK %d %s' % (len(data), oack)).rstrip(), bytes(data)
+            r = ('OK %d %s' % (len(data), oack)).rstrip()
+            if stats:
+                r += ' [data=%d acks=%d]' % (ndata, nacks)
+            return r, bytes(data)
 
 
 def do_put(host, port, filename, mode, opts, src, timeout, tries, deadline):
+    """Write transfer; honours a windowsize the server acknowledges (RFC 7440:
+    send a window, the ACK names the last block received in order)."""
     s = mksock(host)
     with open(src, 'rb') as f:
         content = f.read()
     req = request(WRQ, filename, mode, opts)
     srv = (host, port)
     s.sendto(req, srv)
-    last, dest, tid = req, srv, None
-    blksize = 512
-    block = 0
-    off = 0
+    dest, tid = srv, None
+    blksize, window = 512, 1
+    acked = -1             # absolute number of the last block acknowledged; -1: none yet
+    nblocks = None         # known once blksize is settled
     misses = 0
     oack = ''
-    finished = False
     end = time.monotonic() + deadline
+
+    def block(i):          # absolute block i (1-based) as a DATA packet
+        chunk = content[(i - 1) * blksize:i * blksize]
+        return struct.pack('!HH', DATA, i & 0xffff) + chunk
+
+    def send_window():
+        for i in range(acked + 1, min(acked + window, nblocks) + 1):
+            s.sendto(block(i), tid)
+
     while True:
         if time.monotonic() > end:
             return 'TIMEOUT overall deadline'
@@ -211,8 +266,11 @@ def do_put(host, port, filename, mode, opts, src, timeout, tries, deadline):
         if pkt is None:
             misses += 1
             if misses > tries:
-                return 'TIMEOUT at block %d' % block
-            s.sendto(last, dest)
+                return 'TIMEOUT after block %d' % max(acked, 0)
+            if acked < 0:
+                s.sendto(req, dest)
+            else:
+                send_window()
             continue
         if tid is None:
             tid = addr
@@ -224,27 +282,34 @@ def do_put(host, port, filename, mode, opts, src, timeout, tries, deadline):
         op, n = struct.unpack('!HH', pkt[:4])
         if op == ERROR:
             return describe(pkt)
-        if op == OACK and block == 0:
+        if op == OACK and acked < 0:
             d = oack_dict(pkt)
             oack = describe(pkt)
             blksize = int(d.get('blksize', blksize))
+            window = int(d.get('windowsize', 1))
             n = 0
         elif op != ACK:
             continue
-        if n != (block & 0xffff):
-            continue
+        if acked < 0:
+            if n != 0:
+                continue
+            acked = 0
+            nblocks = len(content) // blksize + 1
+        else:
+            # map the 16-bit number onto the blocks in flight
+            cand = [i for i in range(acked, min(acked + window, nblocks) + 1) if i & 0xffff == n]
+            if not cand:
+                continue
+            if cand[0] == acked:
+                continue           # duplicate ACK: the timeout path resends
+            acked = cand[0]
         misses = 0
-        if finished:
+        if acked == nblocks:
             return ('OK %d %s' % (len(content), oack)).rstrip()
-        chunk = content[off:off + blksize]
-        off += len(chunk)
-        block += 1
-        finished = len(chunk) < blksize
-        last = struct.pack('!HH', DATA, block & 0xffff) + chunk
-        s.sendto(last, tid)
+        send_window()
 
 
-def first_reply(host, port, pkt, wait):
+def first_reply(host, port, pkt, wait, show_from=False):
     s = mksock(host)
     s.sendto(pkt, (host, port))
     end = time.monotonic() + wait
@@ -252,11 +317,58 @@ def first_reply(host, port, pkt, wait):
         rep, addr = recv(s, end - time.monotonic())
         if rep is None:
             return 'NONE'
-        if addr[0] != host:
-            continue
         if len(rep) >= 2 and struct.unpack('!H', rep[:2])[0] in (DATA, OACK, ACK):
             s.sendto(errpkt(0, b'test done'), addr)
+        if addr[0] != host:
+            return 'WRONG-SOURCE %s: %s' % (addr[0], describe(rep))
+        if show_from:
+            return '%s from %s:%d' % (describe(rep), addr[0], addr[1])
         return describe(rep)
+
+
+def silent(host, port, pkt, listen):
+    """Send pkt, never answer; report how often the server repeated itself."""
+    s = mksock(host)
+    s.sendto(pkt, (host, port))
+    t0 = time.monotonic()
+    seen = []
+    first = None
+    while time.monotonic() - t0 < listen:
+        rep, addr = recv(s, t0 + listen - time.monotonic())
+        if rep is None:
+            break
+        seen.append((round(time.monotonic() - t0, 1), describe(rep)))
+        first = first or addr
+    kinds = sorted(set(d for _, d in seen))
+    last = seen[-1][0] if seen else 0
+    if first:
+        s.sendto(errpkt(0, b'test done'), first)
+    return '%d x %s, last at %.1fs' % (len(seen), '/'.join(kinds) or 'nothing', last)
+
+
+def table(host, lines, cleanup, wait):
+    """Rows 'REFPORT|OURPORT|LABEL|EXPR' from stdin: send EXPR to both ports,
+    print 'SAME|LABEL|reply' or 'DIFF|LABEL|reference reply|our reply'."""
+    import glob
+    for line in lines:
+        line = line.rstrip('\n')
+        if not line.strip() or line.startswith('#'):
+            continue
+        rp, op, label, expr = line.split('|', 3)
+        got = []
+        for port in (int(rp), int(op)):
+            pkt = packet_expr(expr)
+            got.append(first_reply(host, port, pkt, wait))
+            if pkt[:2] == b'\x00\x02':
+                # tftpd-hpa write-locks the file (F_SETLK) and silently drops a
+                # request it cannot lock: let the aborted session go first.
+                time.sleep(0.3)
+            for f in glob.glob(cleanup) if cleanup else ():
+                os.remove(f)
+        if got[0] == got[1]:
+            print('SAME|%s|%s' % (label, got[0]), flush=True)
+        else:
+            print('DIFF|%s|%s|%s' % (label, got[0], got[1]), flush=True)
 
 
 # ---------------------------------------------------------------- hostile
@@ -401,7 +513,20 @@ def hostile(host, port):
             nxt = pkt
             break
     check('transfer continues with DATA 2 after intruders and bogus ACKs', nxt is not None)
-    s.sendto(errpkt(0, b'test done'), tid)
+    # An ERROR from the client ends the session: nothing more from that TID.
+    while recv(s, 0.3)[0] is not None:     # let in-flight duplicates land first
+        pass
+    s.sendto(errpkt(0, b'client gives up'), tid)
+    more = []
+    end = time.monotonic() + 2.5
+    while time.monotonic() < end:
+        pkt, addr = recv(s, end - time.monotonic())
+        if pkt is None:
+            break
+        if addr == tid:
+            more.append(describe(pkt))
+    check('client ERROR ends the session: nothing more sent in 2.5 s (got %s)' % (more[:3] or 'nothing'),
+          not more)
     return all(res)
 
 
@@ -435,11 +560,28 @@ def main():
         p.add_argument('--timeout', type=float, default=1.0)
         p.add_argument('--tries', type=int, default=5)
         p.add_argument('--deadline', type=float, default=60.0)
+        p.add_argument('--drop', type=int, action='append', default=[],
+                       help='get: ignore the Nth DATA packet received (repeatable)')
+        p.add_argument('--dup-ack', action='store_true', help='get: send every ACK twice')
+        p.add_argument('--stats', action='store_true', help='get: append [data=N acks=M]')
+        p.add_argument('--trace', action='store_true', help='get: log packets to stderr')
+        p.add_argument('--dup-rrq', action='store_true', help='get: send the RRQ twice')
     p = sub.add_parser('first')
     p.add_argument('host')
     p.add_argument('port', type=int)
     p.add_argument('packet')
     p.add_argument('--wait', type=float, default=2.0)
+    p.add_argument('--from', dest='show_from', action='store_true',
+                   help='append "from ADDR:PORT" (the server TID) to the summary')
+    p = sub.add_parser('table')
+    p.add_argument('host')
+    p.add_argument('--cleanup', help='glob of files to delete after each request')
+    p.add_argument('--wait', type=float, default=1.5)
+    p = sub.add_parser('silent')
+    p.add_argument('host')
+    p.add_argument('port', type=int)
+    p.add_argument('packet')
+    p.add_argument('--listen', type=float, default=10.0)
     p = sub.add_parser('rrq')
     p.add_argument('file')
     p.add_argument('mode', nargs='?', default='octet')
@@ -454,7 +596,8 @@ def main():
         fname = os.fsencode(a.file)
     if a.cmd == 'get':
         r, _ = do_get(a.host, a.port, fname, a.mode, parse_opts(a.opt), a.out,
-                      a.timeout, a.tries, a.deadline)
+                      a.timeout, a.tries, a.deadline, set(a.drop), a.dup_ack, a.stats,
+                      a.trace, a.dup_rrq)
         print(r)
         return 0 if r.startswith('OK') else 1
     if a.cmd == 'put':
@@ -464,7 +607,13 @@ def main():
         return 0 if r.startswith('OK') else 1
     if a.cmd == 'first':
         pkt = packet_expr(a.packet)
-        print(first_reply(a.host, a.port, pkt, a.wait))
+        print(first_reply(a.host, a.port, pkt, a.wait, a.show_from))
+        return 0
+    if a.cmd == 'table':
+        table(a.host, sys.stdin, a.cleanup, a.wait)
+        return 0
+    if a.cmd == 'silent':
+        print(silent(a.host, a.port, packet_expr(a.packet), a.listen))
         return 0
     if a.cmd == 'rrq':
         print(repr(request(RRQ, fname, a.mode, parse_opts(a.opts))))
