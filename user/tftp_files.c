@@ -12,12 +12,17 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static int openat2_beneath(int dirfd, const char *path, int flags, mode_t mode)
+/* Secure mode resolves as a chroot would (RESOLVE_IN_ROOT: ".." stops at
+ * the root, absolute symlinks start from it), so tftpd-hpa's -s behaviour
+ * holds even without chroot. Directory-list mode keeps every path beneath
+ * the directory it matched (RESOLVE_BENEATH: any escape is refused). */
+static int openat2_beneath(const struct tftp_roots *r, int dirfd, const char *path, int flags,
+			   mode_t mode)
 {
 	struct open_how how = {
 		.flags = (uint64_t)flags | O_CLOEXEC,
 		.mode = (flags & O_CREAT) ? mode : 0,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+		.resolve = (r->secure ? RESOLVE_IN_ROOT : RESOLVE_BENEATH) | RESOLVE_NO_MAGICLINKS,
 	};
 
 	if (!*path)
@@ -139,13 +144,18 @@ int tftp_open_read(const struct tftp_roots *r, const char *name, bool permissive
 
 	if (tftp_resolve(r, name, &dirfd, &rel, e))
 		return -1;
-	fd = openat2_beneath(dirfd, rel, O_RDONLY, 0);
+	fd = openat2_beneath(r, dirfd, rel, O_RDONLY, 0);
 	if (fd < 0) {
 		tftp_err_from_errno(e, errno);
 		return -1;
 	}
 	if (fstat(fd, st) < 0) {
 		tftp_err_from_errno(e, errno);
+		close(fd);
+		return -1;
+	}
+	if (S_ISDIR(st->st_mode)) {
+		tftp_err_from_errno(e, EISDIR);   /* tftpd-hpa: the read fails so */
 		close(fd);
 		return -1;
 	}
@@ -179,14 +189,14 @@ static int split_path(const char *rel, char **parent, char **base)
 
 /* Open or create the target itself; the kernel checks permissions as the
  * (dropped) user, and we add tftpd-hpa's world-writable rule. */
-static int open_target(int dirfd, const char *rel, bool create, bool permissive,
+static int open_target(const struct tftp_roots *r, int dirfd, const char *rel, bool create, bool permissive,
 		       struct tftp_upload *u, struct tftp_err *e)
 {
 	struct stat st;
-	int fd = openat2_beneath(dirfd, rel, O_WRONLY, 0);
+	int fd = openat2_beneath(r, dirfd, rel, O_WRONLY, 0);
 
 	if (fd < 0 && errno == ENOENT && create) {
-		fd = openat2_beneath(dirfd, rel, O_WRONLY | O_CREAT | O_EXCL, 0666);
+		fd = openat2_beneath(r, dirfd, rel, O_WRONLY | O_CREAT | O_EXCL, 0666);
 		u->created = fd >= 0;
 	}
 	if (fd < 0) {
@@ -255,14 +265,14 @@ int tftp_upload_open(const struct tftp_roots *r, const char *name, bool create,
 		set_err(e, TFTP_EACCESS, "Invalid pathname specified");
 		return -1;
 	}
-	u->dirfd = openat2_beneath(dirfd, parent, O_PATH | O_DIRECTORY, 0);
+	u->dirfd = openat2_beneath(r, dirfd, parent, O_PATH | O_DIRECTORY, 0);
 	free(parent);
 	if (u->dirfd < 0) {
 		tftp_err_from_errno(e, errno);
 		tftp_upload_abort(u);
 		return -1;
 	}
-	target = open_target(dirfd, rel, create, permissive, u, e);
+	target = open_target(r, dirfd, rel, create, permissive, u, e);
 	if (target < 0) {
 		tftp_upload_abort(u);
 		return -1;

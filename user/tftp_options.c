@@ -133,8 +133,13 @@ int tftp_negotiate(const struct tftp_request *req, const struct tftp_limits *lim
 
 		if (id < 0 || (lim->refused & (1u << id)) || !parse_u64(o->value, &v))
 			continue;
-		if (!apply_option(id, &v, lim, tsize_known, file_size, p, &window_req))
-			continue;
+		/* A known option with a value we cannot honour refuses the whole
+		 * request, as tftpd-hpa does (windowsize is decided below). */
+		if (!apply_option(id, &v, lim, tsize_known, file_size, p, &window_req)) {
+			if (id == TFTP_OPT_WINDOWSIZE && v >= 1)
+				continue;
+			return -EPROTO;
+		}
 		/* Echo with the client's spelling of the name, as tftpd-hpa does. */
 		if (append_number(oack, cap, oack_len, o->name, v))
 			return -ENOSPC;

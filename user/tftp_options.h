@@ -44,8 +44,11 @@ const char *tftp_option_name(enum tftp_opt_id id);
 
 /* Negotiate. `file_size` is reported for tsize when `tsize_known`
  * (octet RRQ). Builds the OACK into oack (length in oack_len, 0 if no option was
- * accepted: the transfer then starts without OACK). Returns 0, or
- * -ENOSPC if the OACK does not fit (answer: TFTP_EOPTNEG). */
+ * accepted: the transfer then starts without OACK). Returns 0;
+ * -EPROTO if a known option has a value out of range (blksize < 8, timeout
+ * 0 or > 255, tsize on a netascii read, ...): tftpd-hpa then refuses the
+ * request with TFTP_EOPTNEG "Unsupported option(s) requested"; or
+ * -ENOSPC if the OACK does not fit (TFTP_EOPTNEG as well). */
 int tftp_negotiate(const struct tftp_request *req, const struct tftp_limits *lim,
 		   bool tsize_known, uint64_t file_size, struct tftp_params *p,
 		   uint8_t *oack, size_t cap, size_t *oack_len);

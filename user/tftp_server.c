@@ -756,6 +756,21 @@ static int remap_name_valid(const char *name, void *arg)
 	return 1;
 }
 
+static int negotiate(struct tftp_server *s, const struct tftp_request *req, bool tsize_known,
+		     uint64_t size, struct tftp_params *p, uint8_t oack[TFTP_MAX_PACKET],
+		     size_t *oack_len, struct tftp_err *e)
+{
+	int rc = tftp_negotiate(req, &s->o.limits, tsize_known, size, p, oack, TFTP_MAX_PACKET,
+				oack_len);
+
+	if (rc == 0)
+		return 0;
+	*e = (struct tftp_err){ .code = TFTP_EOPTNEG,
+				.msg = rc == -EPROTO ? "Unsupported option(s) requested"
+						     : "Insufficient space for options" };
+	return -1;
+}
+
 static int setup_reader(struct tftp_server *s, struct session *x, const struct tftp_request *req,
 			struct tftp_err *e)
 {
@@ -777,11 +792,8 @@ static int setup_reader(struct tftp_server *s, struct session *x, const struct t
 		close(x->file_fd);
 		x->file_fd = -1;
 	}
-	if (tftp_negotiate(req, &s->o.limits, !x->netascii, x->file_size, &x->params,
-			   oack, sizeof(oack), &oack_len)) {
-		*e = (struct tftp_err){ .code = TFTP_EOPTNEG, .msg = "Insufficient space for options" };
+	if (negotiate(s, req, !x->netascii, x->file_size, &x->params, oack, &oack_len, e))
 		return -1;
-	}
 	/* Netascii converts into a window buffer, with scratch room for raw
 	 * bytes after it. */
 	if (x->netascii)
@@ -811,10 +823,8 @@ static int setup_writer(struct tftp_server *s, struct session *x, const struct t
 	if (tftp_upload_open(s->o.roots, x->filename, s->o.create, s->o.permissive, &x->up, e))
 		return -1;
 	/* tsize on a WRQ echoes the client's announced size. */
-	if (tftp_negotiate(req, &s->o.limits, true, 0, &x->params, oack, sizeof(oack), &oack_len)) {
-		*e = (struct tftp_err){ .code = TFTP_EOPTNEG, .msg = "Insufficient space for options" };
+	if (negotiate(s, req, true, 0, &x->params, oack, &oack_len, e))
 		return -1;
-	}
 	x->oack = oack_len ? malloc(oack_len) : NULL;
 	if (oack_len && !x->oack) {
 		*e = (struct tftp_err){ .code = TFTP_EUNDEF, .msg = "Out of memory" };

@@ -61,6 +61,8 @@ static int setup(void **state)
 	symlink("sub/deep", p);                          /* stays inside */
 	snprintf(p, sizeof(p), "%s/proc-link", root);
 	symlink("/proc/self/root/etc/passwd", p);
+	snprintf(p, sizeof(p), "%s/abs-pub", root);
+	symlink("/pub", p);                              /* absolute, inside */
 	return 0;
 }
 
@@ -90,13 +92,17 @@ static void test_read_table(void **state)
 		{ "ok-link", true, -1, "deep", "symlink that stays inside" },
 		{ "missing", true, TFTP_ENOTFOUND, NULL, "missing file" },
 		{ "private", true, TFTP_EACCESS, NULL, "not world-readable" },
-		{ "sub", true, TFTP_EACCESS, NULL, "directory is not a regular file" },
-		{ "../outside/secret", true, TFTP_EACCESS, NULL, "dot-dot escape" },
-		{ "sub/../../outside/secret", true, TFTP_EACCESS, NULL, "dot-dot escape in the middle" },
-		{ "abs-link", true, TFTP_EACCESS, NULL, "absolute symlink out" },
-		{ "rel-link", true, TFTP_EACCESS, NULL, "relative symlink out" },
-		{ "dir-link/secret", true, TFTP_EACCESS, NULL, "symlinked directory out" },
-		{ "proc-link", true, TFTP_EACCESS, NULL, "magic link through /proc" },
+		{ "sub", true, TFTP_EUNDEF, NULL, "directory: 'Is a directory', as tftpd-hpa" },
+		/* -s resolves like a chroot: ".." stops at the root and absolute
+		 * symlinks start from it, so nothing outside is ever reached. */
+		{ "../pub", true, -1, "public", "dot-dot at the root stays at the root" },
+		{ "../outside/secret", true, TFTP_ENOTFOUND, NULL, "dot-dot escape finds nothing" },
+		{ "sub/../../outside/secret", true, TFTP_ENOTFOUND, NULL, "dot-dot escape in the middle" },
+		{ "abs-link", true, TFTP_ENOTFOUND, NULL, "absolute symlink resolves in the root" },
+		{ "abs-pub", true, -1, "public", "absolute symlink to a file in the root" },
+		{ "rel-link", true, TFTP_ENOTFOUND, NULL, "relative symlink out stops at the root" },
+		{ "dir-link/secret", true, TFTP_ENOTFOUND, NULL, "symlinked directory out" },
+		{ "proc-link", true, TFTP_ENOTFOUND, NULL, "magic link through /proc" },
 		{ "%2e%2e/outside/secret", true, TFTP_ENOTFOUND, NULL, "percent-encoding is not decoded" },
 		{ "..\\outside\\secret", true, TFTP_ENOTFOUND, NULL, "backslashes are plain characters" },
 		{ "sub/./deep", true, -1, "deep", "dot component inside" },
@@ -151,9 +157,15 @@ static void test_non_secure_dirs(void **state)
 	snprintf(name, sizeof(name), "%s-evil/pub", root);   /* prefix, not a dir */
 	assert_int_equal(tftp_open_read(&r, name, false, &st, &e), -1);
 	assert_string_equal(e.msg, "Forbidden directory");
-	snprintf(name, sizeof(name), "%s/../outside/secret", root);
-	assert_int_equal(tftp_open_read(&r, name, false, &st, &e), -1);
-	assert_int_equal(e.code, TFTP_EACCESS);
+	/* Directory-list mode: any escape from the matched directory is refused. */
+	static const char *const escapes[] = { "/../outside/secret", "/abs-link", "/rel-link",
+					       "/dir-link/secret", "/proc-link" };
+	for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", root, escapes[i]);
+		assert_int_equal(tftp_open_read(&r, name, false, &st, &e), -1);
+		if (e.code != TFTP_EACCESS)
+			fail_msg("%s: code %u, expected Access violation", escapes[i], e.code);
+	}
 	tftp_roots_close(&r);
 }
 
@@ -229,7 +241,8 @@ static void test_upload_rules(void **state)
 	tftp_upload_abort(&u);
 	snprintf(p, sizeof(p), "%s/newfile", root);
 	assert_int_equal(stat(p, &st), -1);
-	/* Escapes are refused for writes too, and create nothing outside. */
+	/* Escapes create nothing outside: in -s mode they resolve in the root
+	 * (where root/outside does not exist). */
 	assert_int_equal(tftp_upload_open(&r, "../outside/new", true, false, &u, &e), -1);
 	assert_int_equal(tftp_upload_open(&r, "dir-link/new", true, false, &u, &e), -1);
 	snprintf(p, sizeof(p), "%s/new", outside);

@@ -55,7 +55,7 @@ static const struct neg_row rows[] = {
 	{"no options: no OACK, defaults", .file_size = 100},
 
 	/* blksize (RFC 2348), tftpd-hpa's set_blksize */
-	{"blksize 7 is below the minimum: dropped", .req = {{"blksize", "7"}}},
+	{"blksize 7 is below the minimum: request refused (ERROR 8)", .req = {{"blksize", "7"}}, .rc = -EPROTO},
 	{"blksize 8 is the minimum", .req = {{"blksize", "8"}},
 	 .oack = {{"blksize", "8"}}, .blksize = 8},
 	{"blksize 1468 (Ethernet MTU)", .req = {{"blksize", "1468"}},
@@ -72,7 +72,7 @@ static const struct neg_row rows[] = {
 	 .req = {{"blksize", "1024"}}, .oack = {{"blksize", "1024"}}, .blksize = 1024},
 	{"blksize 1025 under -B 1024 clamped", .lim = {.max_blksize = 1024},
 	 .req = {{"blksize", "1025"}}, .oack = {{"blksize", "1024"}}, .blksize = 1024},
-	{"blksize 0 dropped", .req = {{"blksize", "0"}}},
+	{"blksize 0: request refused", .req = {{"blksize", "0"}}, .rc = -EPROTO},
 
 	/* blksize2: power of two at or below the request */
 	{"blksize2 1468 -> 1024", .req = {{"blksize2", "1468"}},
@@ -82,7 +82,7 @@ static const struct neg_row rows[] = {
 	 .oack = {{"blksize2", "4096"}}, .blksize = 4096},
 	{"blksize2 4095 -> 2048", .req = {{"blksize2", "4095"}},
 	 .oack = {{"blksize2", "2048"}}, .blksize = 2048},
-	{"blksize2 7 dropped", .req = {{"blksize2", "7"}}},
+	{"blksize2 7: request refused", .req = {{"blksize2", "7"}}, .rc = -EPROTO},
 	{"blksize2 above -B: clamped to -B as tftpd-hpa (not rounded)",
 	 .lim = {.max_blksize = 1000}, .req = {{"blksize2", "4096"}},
 	 .oack = {{"blksize2", "1000"}}, .blksize = 1000},
@@ -99,27 +99,27 @@ static const struct neg_row rows[] = {
 	 .tsize_sent = true, .tsize = 987654},
 	{"tsize 0 on WRQ echoes 0", .wrq = true,
 	 .req = {{"tsize", "0"}}, .oack = {{"tsize", "0"}}, .tsize_sent = true},
-	{"tsize unknown (netascii RRQ): not echoed", .netascii = true, .file_size = 100,
-	 .req = {{"tsize", "0"}}},
-	{"tsize unknown, other options still negotiated", .netascii = true, .file_size = 100,
-	 .req = {{"tsize", "0"}, {"blksize", "1024"}}, .oack = {{"blksize", "1024"}}, .blksize = 1024},
+	{"tsize on a netascii RRQ: request refused, as tftpd-hpa", .netascii = true, .file_size = 100,
+	 .req = {{"tsize", "0"}}, .rc = -EPROTO},
+	{"tsize on a netascii RRQ refuses even with other good options", .netascii = true, .file_size = 100,
+	 .req = {{"tsize", "0"}, {"blksize", "1024"}}, .rc = -EPROTO},
 
 	/* timeout (RFC 2349), seconds 1..255 */
-	{"timeout 0 refused", .req = {{"timeout", "0"}}},
+	{"timeout 0: request refused", .req = {{"timeout", "0"}}, .rc = -EPROTO},
 	{"timeout 1", .req = {{"timeout", "1"}}, .oack = {{"timeout", "1"}}, .timeout_us = 1000000},
 	{"timeout 255", .req = {{"timeout", "255"}}, .oack = {{"timeout", "255"}},
 	 .timeout_us = 255000000},
-	{"timeout 256 refused", .req = {{"timeout", "256"}}},
-	{"timeout refused: -T default kept", .lim = {.timeout_us = 300000},
-	 .req = {{"timeout", "0"}}, .timeout_us = 300000},
+	{"timeout 256: request refused", .req = {{"timeout", "256"}}, .rc = -EPROTO},
+	{"timeout 0 refused even with -T set", .lim = {.timeout_us = 300000},
+	 .req = {{"timeout", "0"}}, .rc = -EPROTO},
 
 	/* utimeout (tftpd-hpa), microseconds 10000..255000000 */
-	{"utimeout 9999 refused", .req = {{"utimeout", "9999"}}},
+	{"utimeout 9999: request refused", .req = {{"utimeout", "9999"}}, .rc = -EPROTO},
 	{"utimeout 10000", .req = {{"utimeout", "10000"}}, .oack = {{"utimeout", "10000"}},
 	 .timeout_us = 10000},
 	{"utimeout 255000000", .req = {{"utimeout", "255000000"}},
 	 .oack = {{"utimeout", "255000000"}}, .timeout_us = 255000000},
-	{"utimeout 255000001 refused", .req = {{"utimeout", "255000001"}}},
+	{"utimeout 255000001: request refused", .req = {{"utimeout", "255000001"}}, .rc = -EPROTO},
 	{"timeout then utimeout: the later one wins", .req = {{"timeout", "3"}, {"utimeout", "50000"}},
 	 .oack = {{"timeout", "3"}, {"utimeout", "50000"}}, .timeout_us = 50000},
 
@@ -128,10 +128,10 @@ static const struct neg_row rows[] = {
 	{"rollover 1", .req = {{"rollover", "1"}}, .oack = {{"rollover", "1"}}, .rollover = 1},
 	{"rollover 65535", .req = {{"rollover", "65535"}}, .oack = {{"rollover", "65535"}},
 	 .rollover = 65535},
-	{"rollover 65536 refused", .req = {{"rollover", "65536"}}},
+	{"rollover 65536: request refused", .req = {{"rollover", "65536"}}, .rc = -EPROTO},
 
 	/* windowsize (RFC 7440), tftpd-hpa's negotiate_windowsize */
-	{"windowsize 0: not echoed, lockstep", .req = {{"windowsize", "0"}}},
+	{"windowsize 0: request refused", .req = {{"windowsize", "0"}}, .rc = -EPROTO},
 	{"windowsize 1: not echoed, lockstep", .req = {{"windowsize", "1"}}},
 	{"windowsize 2", .req = {{"windowsize", "2"}}, .oack = {{"windowsize", "2"}}, .windowsize = 2},
 	{"windowsize 4", .req = {{"windowsize", "4"}}, .oack = {{"windowsize", "4"}}, .windowsize = 4},
@@ -167,9 +167,8 @@ static const struct neg_row rows[] = {
 	{"windowsize requested twice: the last request counts",
 	 .req = {{"windowsize", "4"}, {"windowsize", "6"}}, .oack = {{"windowsize", "6"}},
 	 .windowsize = 6},
-	{"windowsize 0 after 4 does not cancel it",
-	 .req = {{"windowsize", "4"}, {"windowsize", "0"}}, .oack = {{"windowsize", "4"}},
-	 .windowsize = 4},
+	{"windowsize 0 after 4 refuses the request",
+	 .req = {{"windowsize", "4"}, {"windowsize", "0"}}, .rc = -EPROTO},
 
 	/* Refused options (-r) and --reject-all */
 	{"-r blksize: blksize ignored, others kept", .lim = {.refused = REFUSE(TFTP_OPT_BLKSIZE)},
@@ -207,8 +206,8 @@ static const struct neg_row rows[] = {
 	 .oack = {{"blksize", "1024"}}, .blksize = 1024},
 	{"blksize 2^32+512 is clamped, not truncated", .req = {{"blksize", "4294967808"}},
 	 .oack = {{"blksize", "65464"}}, .blksize = 65464},
-	{"timeout 2^32+1 refused, not truncated to 1", .req = {{"timeout", "4294967297"}}},
-	{"rollover 65536+1 refused, not truncated to 1", .req = {{"rollover", "65537"}}},
+	{"timeout 2^32+1 refused, not truncated to 1", .req = {{"timeout", "4294967297"}}, .rc = -EPROTO},
+	{"rollover 65536+1 refused, not truncated to 1", .req = {{"rollover", "65537"}}, .rc = -EPROTO},
 	{"bad value does not stop later options",
 	 .req = {{"blksize", "abc"}, {"timeout", "2"}}, .oack = {{"timeout", "2"}},
 	 .timeout_us = 2000000},
@@ -237,8 +236,8 @@ static const struct neg_row rows[] = {
 	 .req = {{"blksize", "1468"}, {"windowsize", "4"}}, .rc = -ENOSPC},
 	{"OACK overflow on the second option", .cap = 20, .file_size = 5,
 	 .req = {{"blksize", "1468"}, {"tsize", "0"}}, .rc = -ENOSPC},
-	{"ignored options need no space", .cap = 2,
-	 .req = {{"foo", "1"}, {"blksize", "1"}}},
+	{"a rejected value refuses before any OACK space is needed", .cap = 2,
+	 .req = {{"foo", "1"}, {"blksize", "1"}}, .rc = -EPROTO},
 };
 
 static void limits_for(const struct neg_row *t, struct tftp_limits *lim)
