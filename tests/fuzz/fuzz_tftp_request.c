@@ -79,7 +79,7 @@ static void negotiate_one(const struct tftp_request *req, const struct tftp_limi
 	oack[cap] = 0xA5;
 	rc = tftp_negotiate(req, lim, tsize_known, fsize, &p, oack, cap, &len);
 	CHECK(oack[cap] == 0xA5);
-	CHECK(rc == 0 || rc == -ENOSPC);
+	CHECK(rc == 0 || rc == -ENOSPC || rc == -EPROTO);
 	if (rc)
 		return;
 	check_oack(oack, len, cap, req->n_opts);
