@@ -79,7 +79,7 @@ demo: deps all
 	@bash scripts/demo.sh
 
 bench: deps all
-	@bash bench/run.sh
+	@bash bench/tftp-bench.sh
 
 clean:
 	rm -rf $(B)

@@ -84,7 +84,7 @@ static struct {
 	struct sockaddr_in server;
 	const char *server_str, *file;
 	unsigned n, blksize, window, timeout_ms, retries;
-	bool tsize, json, quiet;
+	bool tsize, json;
 	double deadline_s;
 	int64_t expect_size;
 	const char *expect_file;
@@ -698,11 +698,12 @@ static void report(uint64_t t_first, uint64_t t_last, double ucpu, double scpu)
 		       "\"rrq_retransmits\":%" PRIu64 ",\"ack_retransmits\":%" PRIu64 ","
 		       "\"gaps\":%" PRIu64 ",\"dups\":%" PRIu64 ",\"stray_tid\":%" PRIu64 ","
 		       "\"data_pkts\":%" PRIu64 ",\"acks_sent\":%" PRIu64 ",\"submits\":%" PRIu64 ","
-		       "\"recv_errors\":%" PRIu64 ",\"send_errors\":%" PRIu64 ",\"enobufs\":%" PRIu64 "}\n",
+		       "\"recv_errors\":%" PRIu64 ",\"send_errors\":%" PRIu64 ",\"enobufs\":%" PRIu64 ","
+		       "\"recv_rearms\":%" PRIu64 ",\"stray_source_ip\":%" PRIu64 "}\n",
 		       wall, p50, p99, mx, bytes, mbs, ucpu + scpu, ucpu, scpu, minb, maxb,
 		       st.neg_window[1], st.neg_window[0], st.timeout_no_reply, st.rrq_retx, st.ack_retx, st.gaps, st.dups,
 		       st.stray_tid, st.data_pkts, st.acks_sent, st.submits, st.recv_err,
-		       st.send_err, st.enobufs);
+		       st.send_err, st.enobufs, st.rearm, st.stray_ip);
 	} else {
 		printf("tftp-load: %s:%u %s  n=%u blksize=%u windowsize=%u%s\n", cfg.server_str,
 		       ntohs(cfg.server.sin_port), cfg.file, cfg.n, cfg.blksize, cfg.window,
