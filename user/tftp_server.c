@@ -71,9 +71,9 @@ struct session {
 	int fd;
 	int refs;                    /* io_uring ops in flight on this session */
 	bool closing, recv_armed, is_write, netascii;
-	bool io_busy;                /* window buffer owned by READ/SEND ops */
+	bool io_busy;                /* headers/iovecs owned by SEND ops */
 	bool send_wanted;            /* a window is due once io_busy clears */
-	bool failed, use_gso;
+	bool use_gso;
 	unsigned sends;              /* sendmsg ops of the current window */
 	int bgid;
 	struct sockaddr_storage peer;
@@ -428,10 +428,8 @@ static void submit_window_sends(struct tftp_server *s, struct session *x, const 
 			*(uint16_t *)CMSG_DATA(c) = (uint16_t)seg;
 		}
 		sqe = get_sqe(s);
-		if (!sqe) {
-			x->failed = true;
-			break;
-		}
+		if (!sqe)
+			break;      /* the retransmit timer resends what is missing */
 		io_uring_prep_sendmsg(sqe, x->fd, msg, 0);
 		io_uring_sqe_set_data64(sqe, ud_make(OP_SEND, x->gen, x->idx));
 		x->refs++;
