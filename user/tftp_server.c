@@ -571,6 +571,18 @@ static int finish_upload(struct session *x)
 	return tftp_upload_commit(&x->up);
 }
 
+/* A WRQ is answered with the OACK, or ACK 0 without options (again on
+ * timeout, until the first DATA arrives). */
+static void send_upload_go_ahead(struct tftp_server *s, struct session *x)
+{
+	if (x->oack_len)
+		send_ctl(x, x->oack, x->oack_len);
+	else
+		send_ack(x, 0);
+	receiver_sent(&x->rcv, s->now);
+	set_timer(s, x, x->rcv.t.deadline_us);
+}
+
 static void handle_upload_packet(struct tftp_server *s, struct session *x,
 				 const struct tftp_packet *p)
 {
@@ -652,12 +664,7 @@ static void on_session_timeout(struct tftp_server *s, struct session *x)
 		finish_transfer(s, x, st.action);
 		break;
 	case XA_OACK:
-		if (x->oack_len)
-			send_ctl(x, x->oack, x->oack_len);
-		else
-			send_ack(x, 0);
-		receiver_sent(&x->rcv, s->now);
-		set_timer(s, x, x->rcv.t.deadline_us);
+		send_upload_go_ahead(s, x);
 		break;
 	case XA_SEND:
 		send_ack(x, st.from);
@@ -941,12 +948,7 @@ static void handle_request(struct tftp_server *s, const uint8_t *buf, size_t len
 	if (x->closing)
 		return;
 	if (x->is_write) {
-		if (x->oack_len)
-			send_ctl(x, x->oack, x->oack_len);
-		else
-			send_ack(x, 0);
-		receiver_sent(&x->rcv, s->now);
-		set_timer(s, x, x->rcv.t.deadline_us);
+		send_upload_go_ahead(s, x);
 	} else {
 		apply_step_sender(s, x, sender_start(&x->snd, s->now));
 	}

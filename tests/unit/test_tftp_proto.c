@@ -114,26 +114,35 @@ static const struct req_row req_rows[] = {
 	{"opcode only: tftpd-hpa answers Missing mode", IN("\0\1"), BAD("Missing mode")},
 };
 
+/* Compare a parser's return code and error text with a row's. Returns the
+ * row's failure count (0 or 1) when it is settled here (a mismatch, or an
+ * expected error), or -1 when the parse succeeded and fields need checks. */
+static int check_outcome(const char *row, int rc, const char *why, int want_rc, const char *want_err)
+{
+	if (rc != want_rc) {
+		print_error("row \"%s\": rc %d (%s), want %d\n", row, rc, rc ? why : "ok", want_rc);
+		return 1;
+	}
+	if (!rc)
+		return -1;
+	if (!why || strcmp(why, want_err)) {
+		print_error("row \"%s\": why \"%s\", want \"%s\"\n", row, why ? why : "(null)", want_err);
+		return 1;
+	}
+	return 0;
+}
+
 static int check_req_row(const struct req_row *t)
 {
 	struct tftp_request req;
 	const char *why = "(unset)";
 	const uint8_t *buf = guard_flush(t->in, t->len);
 	int rc = tftp_parse_request(buf, t->len, &req, &why);
-	int bad = 0;
+	int bad = check_outcome(t->why, rc, why, t->rc, t->err);
 
-	if (rc != t->rc) {
-		print_error("row \"%s\": rc %d (%s), want %d\n", t->why, rc, rc ? why : "ok", t->rc);
-		return 1;
-	}
-	if (rc) {
-		if (!why || strcmp(why, t->err)) {
-			print_error("row \"%s\": why \"%s\", want \"%s\"\n", t->why,
-				    why ? why : "(null)", t->err);
-			bad = 1;
-		}
+	if (bad >= 0)
 		return bad;
-	}
+	bad = 0;
 	if (req.opcode != t->opcode) {
 		print_error("row \"%s\": opcode %u, want %u\n", t->why, req.opcode, t->opcode);
 		bad = 1;
@@ -322,20 +331,11 @@ static int check_pkt_row(const struct pkt_row *t)
 	const char *why = "(unset)";
 	const uint8_t *buf = guard_flush(t->in, t->len);
 	int rc = tftp_parse_packet(buf, t->len, &p, &why);
-	int bad = 0;
+	int bad = check_outcome(t->why, rc, why, t->rc, t->err);
 
-	if (rc != t->rc) {
-		print_error("row \"%s\": rc %d (%s), want %d\n", t->why, rc, rc ? why : "ok", t->rc);
-		return 1;
-	}
-	if (rc) {
-		if (!why || strcmp(why, t->err)) {
-			print_error("row \"%s\": why \"%s\", want \"%s\"\n", t->why,
-				    why ? why : "(null)", t->err);
-			bad = 1;
-		}
+	if (bad >= 0)
 		return bad;
-	}
+	bad = 0;
 	if (p.opcode != t->opcode) {
 		print_error("row \"%s\": opcode %u, want %u\n", t->why, p.opcode, t->opcode);
 		bad = 1;
