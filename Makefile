@@ -23,12 +23,13 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 LIB_OBJ      := $(LIB_SRC:%.c=$(B)/obj/%.o)
 LIB_OBJ_SAN  := $(LIB_SRC:%.c=$(B)/san/%.o)
 PROGS        := $(CMD_SRC:user/cmd/%.c=$(B)/%) $(BENCH_SRC:bench/%.c=$(B)/%)
+PROGS_SAN    := $(CMD_SRC:user/cmd/%.c=$(B)/san/bin/%)
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 UNIT_BIN_SAN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests-san/%)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 
 .PHONY: all deps test demo bench clean tests fuzz images
-all: $(PROGS) $(UNIT_BIN) $(UNIT_BIN_SAN) $(FUZZ_BIN)
+all: $(PROGS) $(PROGS_SAN) $(UNIT_BIN) $(UNIT_BIN_SAN) $(FUZZ_BIN)
 
 deps:
 	@bash scripts/deps.sh
@@ -54,6 +55,11 @@ $(B)/%: $(B)/obj/user/cmd/%.o $(B)/librackboot.a
 
 $(B)/%: $(B)/obj/bench/%.o $(B)/librackboot.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lm
+
+# The daemons under ASan/UBSan, for integration tests with hostile input.
+$(B)/san/bin/%: $(B)/san/user/cmd/%.o $(B)/librackboot-san.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/librackboot.a
 	@mkdir -p $(@D)

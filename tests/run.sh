@@ -40,6 +40,15 @@ for t in tests/integration/*.sh; do
   [ "$(basename "$t")" = lib.sh ] && continue
   run_one "integration/$(basename "$t" .sh)" bash "$t"
 done
+# The server built with ASan/UBSan against the hostile, EDK2, live-file and
+# real-client suites: any memory error aborts it and fails the test. (No
+# leak check here: LeakSanitizer needs /proc, which -s chroots away; the
+# unit tests run under LeakSanitizer.)
+for t in tftp_hostile tftp_uefi tftp_live_files tftp_clients; do
+  run_one "integration-asan/$t" env TFTPD="$PWD/$B/san/bin/in.tftpd" \
+    ASAN_OPTIONS=abort_on_error=1:detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    bash "tests/integration/$t.sh"
+done
 
 echo
 [ ${#failed[@]} -gt 0 ] && echo "failed: ${failed[*]}"

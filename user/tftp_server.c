@@ -812,7 +812,8 @@ static int setup_reader(struct tftp_server *s, struct session *x, const struct t
 		*e = (struct tftp_err){ .code = TFTP_EUNDEF, .msg = "Out of memory" };
 		return -1;
 	}
-	memcpy(x->oack, oack, oack_len);
+	if (oack_len)
+		memcpy(x->oack, oack, oack_len);   /* memcpy(NULL, .., 0) is UB */
 	x->oack_len = oack_len;
 	x->snap[1 % NA_SNAPS].raw_off = 0;
 	x->snap[1 % NA_SNAPS].pending = -1;
@@ -839,7 +840,8 @@ static int setup_writer(struct tftp_server *s, struct session *x, const struct t
 		*e = (struct tftp_err){ .code = TFTP_EUNDEF, .msg = "Out of memory" };
 		return -1;
 	}
-	memcpy(x->oack, oack, oack_len);
+	if (oack_len)
+		memcpy(x->oack, oack, oack_len);   /* memcpy(NULL, .., 0) is UB */
 	x->oack_len = oack_len;
 	netascii_dec_init(&x->dec);
 	receiver_init(&x->rcv, x->params.windowsize, x->params.rollover, x->params.blksize,

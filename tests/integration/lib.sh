@@ -26,9 +26,22 @@ need() { # a test that needs something missing fails loudly, never skips
   done
 }
 at_exit() { _cleanups+=("$*"); }
+# After the servers have stopped: a sanitizer report in any server log
+# (ASan, UBSan, LeakSanitizer builds) is a failure, shown in full.
+_check_sanitizer_reports() {
+  local f
+  for f in "$WORK"/*.log; do
+    [ -f "$f" ] || continue
+    if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$f"; then
+      echo "not ok - sanitizer report in $(basename "$f")"
+      grep -E -A30 'AddressSanitizer|LeakSanitizer|runtime error:' "$f" | head -60 | sed 's/^/  # /'
+    fi
+  done
+}
 _cleanup() {
   local i
   for ((i=${#_cleanups[@]}-1; i>=0; i--)); do eval "${_cleanups[$i]}" >/dev/null 2>&1 || true; done
+  _check_sanitizer_reports
   ip netns del "$NS_SRV" 2>/dev/null; ip netns del "$NS_CLI" 2>/dev/null
   rm -rf "$WORK"
 }

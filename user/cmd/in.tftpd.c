@@ -571,6 +571,9 @@ int main(int argc, char **argv)
 		rc = run_workers(srv, nsrv, a.standalone);
 	for (int i = 0; i < nsrv; i++)
 		tftp_server_free(srv[i]);
+	free(mapfile.base);
+	if (mapfile.dirfd >= 0)
+		close(mapfile.dirfd);
 	tftp_roots_close(&roots);
 	if (a.pidfile && unlink(a.pidfile) < 0) {
 		log_msg(LOG_WARNING, "error removing pid file '%s': %s", a.pidfile, strerror(errno));
