@@ -8,7 +8,7 @@ PKGS=(
   build-essential clang llvm pkg-config libbpf-dev liburing-dev libsqlite3-dev
   libcmocka-dev libclang-rt-14-dev
   # real TFTP clients and peer servers for integration tests and benchmarks
-  atftp tftp-hpa tftpd-hpa curl busybox dnsmasq-base iproute2 procps
+  atftp tftp-hpa tftpd-hpa curl busybox dnsmasq-base iproute2 procps python3
   # boot images (iPXE binaries for the demo)
   ipxe
   # benchmark plots
