@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "table.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -307,12 +309,8 @@ static int check_map_row(const struct map_row *t)
 
 static void test_map_table(void **state)
 {
-	int failed = 0;
-
 	(void)state;
-	for (size_t i = 0; i < sizeof(map_rows) / sizeof(map_rows[0]); i++)
-		failed += check_map_row(&map_rows[i]);
-	assert_int_equal(failed, 0);
+	RUN_TABLE(map_rows, check_map_row, "mapping rows");
 }
 
 /* ------------------------------------------------------------------ */

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "table.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -341,13 +343,8 @@ static int check_row(const struct neg_row *t)
 
 static void test_negotiate_table(void **state)
 {
-	int failed = 0;
-
 	(void)state;
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		failed += check_row(&rows[i]);
-	if (failed)
-		fail_msg("%d of %zu negotiation rows failed", failed, sizeof(rows) / sizeof(rows[0]));
+	RUN_TABLE(rows, check_row, "negotiation rows");
 }
 
 /* An OACK as large as a request can make it still fits the server's own

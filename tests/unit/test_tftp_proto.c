@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "table.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,13 +177,8 @@ static int check_req_row(const struct req_row *t)
 
 static void test_request_table(void **state)
 {
-	int failed = 0;
-
 	(void)state;
-	for (size_t i = 0; i < sizeof(req_rows) / sizeof(req_rows[0]); i++)
-		failed += check_req_row(&req_rows[i]);
-	if (failed)
-		fail_msg("%d of %zu request rows failed", failed, sizeof(req_rows) / sizeof(req_rows[0]));
+	RUN_TABLE(req_rows, check_req_row, "request rows");
 }
 
 /* Build "\0\1f\0octet\0" followed by n pairs "oK\0vK\0". */
@@ -374,13 +371,8 @@ static int check_pkt_row(const struct pkt_row *t)
 
 static void test_packet_table(void **state)
 {
-	int failed = 0;
-
 	(void)state;
-	for (size_t i = 0; i < sizeof(pkt_rows) / sizeof(pkt_rows[0]); i++)
-		failed += check_pkt_row(&pkt_rows[i]);
-	if (failed)
-		fail_msg("%d of %zu packet rows failed", failed, sizeof(pkt_rows) / sizeof(pkt_rows[0]));
+	RUN_TABLE(pkt_rows, check_pkt_row, "packet rows");
 }
 
 /* A full-size DATA packet (65464 bytes of payload) parses in place. */

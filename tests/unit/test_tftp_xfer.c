@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "table.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -280,13 +282,8 @@ static int run_sender_script(const struct sscript *sc)
 
 static void test_sender_scripts(void **state)
 {
-	int failed = 0;
-
 	(void)state;
-	for (size_t i = 0; i < sizeof(sscripts) / sizeof(sscripts[0]); i++)
-		failed += run_sender_script(&sscripts[i]);
-	if (failed)
-		fail_msg("%d of %zu sender scripts failed", failed, sizeof(sscripts) / sizeof(sscripts[0]));
+	RUN_TABLE(sscripts, run_sender_script, "sender scripts");
 }
 
 /* Backoff: each timeout doubles the retransmission timeout (the deadline
@@ -595,13 +592,8 @@ static int run_receiver_script(const struct rscript *sc)
 
 static void test_receiver_scripts(void **state)
 {
-	int failed = 0;
-
 	(void)state;
-	for (size_t i = 0; i < sizeof(rscripts) / sizeof(rscripts[0]); i++)
-		failed += run_receiver_script(&rscripts[i]);
-	if (failed)
-		fail_msg("%d of %zu receiver scripts failed", failed, sizeof(rscripts) / sizeof(rscripts[0]));
+	RUN_TABLE(rscripts, run_receiver_script, "receiver scripts");
 }
 
 static void test_receiver_backoff(void **state)

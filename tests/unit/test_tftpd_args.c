@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "table.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -303,13 +305,8 @@ static int check_row(const struct args_row *t)
 
 static void test_args_table(void **state)
 {
-	int failed = 0;
-
 	(void)state;
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		failed += check_row(&rows[i]);
-	if (failed)
-		fail_msg("%d of %zu argument rows failed", failed, sizeof(rows) / sizeof(rows[0]));
+	RUN_TABLE(rows, check_row, "argument rows");
 }
 
 /* TFTPD_MAX_ADDRS -a options are fine, one more is an error. */
