@@ -268,7 +268,6 @@ static struct session *session_alloc(struct tftp_server *s)
 	heap_node_init(&x->timer);
 	s->sess[idx] = x;
 	s->nsess++;
-	s->st.active++;
 	return x;
 }
 
@@ -286,7 +285,6 @@ static void session_free(struct tftp_server *s, struct session *x)
 	s->sess[x->idx] = NULL;
 	s->free_idx[s->nfree++] = x->idx;
 	s->nsess--;
-	s->st.active--;
 	s->last_activity = s->now;
 	free(x->buf);
 	free(x->oack);
@@ -1365,6 +1363,7 @@ int tftp_server_run(struct tftp_server *s)
 void tftp_server_stats(const struct tftp_server *s, struct tftp_server_stats *st)
 {
 	*st = s->st;
+	st->active = s->nsess;
 }
 
 void tftp_server_free(struct tftp_server *s)

@@ -38,7 +38,7 @@ void tftp_server_stop(struct tftp_server *s);
 void tftp_server_offer_rules(struct tftp_server *s, struct remap_rules *r);
 void tftp_server_free(struct tftp_server *s);
 
-/* Statistics, for logs and tests. */
+/* Counters since start; `active` is the transfers in progress now. */
 struct tftp_server_stats {
 	unsigned long long requests, completed, failed, active, bad_packets;
 };

@@ -79,6 +79,8 @@ kill -TERM $SRV_PID
 for _ in $(seq 30); do kill -0 $SRV_PID 2>/dev/null || break; sleep 0.1; done
 wait $SRV_PID 2>/dev/null; rc=$?
 [ "$rc" = 0 ] && ok "SIGTERM: clean exit 0" || fail "SIGTERM exit code $rc"
+# alias, the -R probe (aborted), missing, big, and two aliases after reloads.
+grep -qE "exiting: 6 requests, [0-9]+ transfers completed" "$WORK/tftpd-69.log" && ok "-v: exit summary counts the requests" || fail "exit summary: $(tail -2 "$WORK/tftpd-69.log")"
 [ ! -e "$WORK/pid" ] && ok "pid file removed on exit" || fail "pid file left behind"
 
 # --- inetd mode: the socket on fd 0, idle exit after -t ---

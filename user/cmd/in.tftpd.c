@@ -323,6 +323,7 @@ static void write_pidfile(const char *path)
  * server ends, as tftpd-hpa's never-dropping listener does. Returns in the
  * child; the parent exits here. */
 static pid_t child_pid;
+static int verbosity;            /* -v, for the exit summary */
 static void forward_signal(int sig) { if (child_pid > 0) kill(child_pid, sig); }
 
 static void supervise(const char *pidfile, int fds[][TFTPD_MAX_ADDRS * 2], const int *nfds,
@@ -358,6 +359,26 @@ static void supervise(const char *pidfile, int fds[][TFTPD_MAX_ADDRS * 2], const
 		rc = rc ? rc : EX_OSERR;
 	}
 	exit(rc);
+}
+
+/* At exit, with -v: what all the loops did, in one line. */
+static void log_totals(struct tftp_server **srv, int n)
+{
+	struct tftp_server_stats sum = { 0 }, st;
+
+	if (verbosity < 1)
+		return;
+	for (int i = 0; i < n; i++) {
+		tftp_server_stats(srv[i], &st);
+		sum.requests += st.requests;
+		sum.completed += st.completed;
+		sum.failed += st.failed;
+		sum.active += st.active;
+		sum.bad_packets += st.bad_packets;
+	}
+	log_msg(LOG_NOTICE, "exiting: %llu requests, %llu transfers completed, %llu failed, "
+		"%llu cut short, %llu bad packets", sum.requests, sum.completed, sum.failed,
+		sum.active, sum.bad_packets);
 }
 
 /* One event loop per thread; the main thread only handles signals. */
@@ -428,6 +449,7 @@ static int run_workers(struct tftp_server **srv, int n, bool standalone)
 		if (w[i].rc)
 			rc = EX_IOERR;
 	}
+	log_totals(srv, n);
 	return rc;
 }
 
@@ -453,6 +475,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_init("in.tftpd", a.use_stderr);
+	verbosity = a.verbosity;
 	if (a.map_file) {
 		if (open_mapfile(a.map_file, a.map_steps)) {
 			log_msg(LOG_ERR, "Cannot open map file: %s: %s", a.map_file, strerror(errno));
