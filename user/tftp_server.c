@@ -123,6 +123,7 @@ struct session {
 struct listener {
 	int fd;
 	int family;
+	struct sockaddr_storage bound;   /* its address, read once at setup */
 	struct msghdr msg;           /* template for multishot recvmsg */
 };
 
@@ -977,10 +978,8 @@ static void local_address(struct tftp_server *s, int i, struct io_uring_recvmsg_
 			  struct sockaddr_storage *local)
 {
 	struct msghdr *mh = &s->lis[i].msg;
-	socklen_t len = sizeof(*local);
 
-	memset(local, 0, sizeof(*local));
-	getsockname(s->lis[i].fd, (struct sockaddr *)local, &len);
+	*local = s->lis[i].bound;
 	for (struct cmsghdr *c = io_uring_recvmsg_cmsg_firsthdr(o, mh); c;
 	     c = io_uring_recvmsg_cmsg_nexthdr(o, mh, c)) {
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
@@ -1162,13 +1161,14 @@ static void run_timers(struct tftp_server *s)
 static int setup_listener(struct tftp_server *s, int fd)
 {
 	struct listener *l = &s->lis[s->nlis];
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	socklen_t len = sizeof(ss);
 	int one = 1;
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		return -errno;
 	l->fd = fd;
+	l->bound = ss;
 	l->family = ss.ss_family;
 	if (ss.ss_family == AF_INET6) {
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
