@@ -451,7 +451,7 @@ static int netascii_fill(struct session *x, uint64_t from, unsigned count)
 {
 	unsigned bs = x->params.blksize;
 	uint8_t *out = x->buf;
-	uint8_t *raw = x->buf + (size_t)bs * TFTP_MAX_WINDOW;   /* scratch */
+	uint8_t *raw = x->buf + (size_t)bs * x->params.windowsize;   /* scratch */
 
 	x->win_count = 0;
 	for (unsigned i = 0; i < count; i++) {
@@ -805,7 +805,7 @@ static int setup_reader(struct tftp_server *s, struct session *x, const struct t
 	/* Netascii converts into a window buffer, with scratch room for raw
 	 * bytes after it. */
 	if (x->netascii)
-		x->buf = malloc((size_t)x->params.blksize * (TFTP_MAX_WINDOW + 1));
+		x->buf = malloc((size_t)x->params.blksize * (x->params.windowsize + 1));
 	x->oack = oack_len ? malloc(oack_len) : NULL;
 	if ((x->netascii && !x->buf) || (oack_len && !x->oack)) {
 		*e = (struct tftp_err){ .code = TFTP_EUNDEF, .msg = "Out of memory" };
