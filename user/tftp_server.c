@@ -589,13 +589,16 @@ static void send_upload_go_ahead(struct tftp_server *s, struct session *x)
 static void handle_upload_packet(struct tftp_server *s, struct session *x,
 				 const struct tftp_packet *p)
 {
-	struct xfer_step st = receiver_on_data(&x->rcv, p->block, (unsigned)p->data_len, s->now);
+	struct xfer_step st;
 
+	/* Checked before the state machine sees the block, which would
+	 * otherwise count it as received. */
 	if (p->data_len > x->params.blksize) {
 		send_error(s, x, TFTP_EBADOP, "Block too large");
 		session_close(s, x, false);
 		return;
 	}
+	st = receiver_on_data(&x->rcv, p->block, (unsigned)p->data_len, s->now);
 	if (st.action == XA_WRITE_ACK) {
 		struct tftp_err e;
 		int err = write_block(x, p->data, p->data_len, st.from);

@@ -38,4 +38,16 @@ c=$!
 sleep 0.4; in_cli pkill -9 -x atftp; wait $c 2>/dev/null
 sleep 0.2
 same "$WORK/before" "$R/image" && ok "an aborted upload leaves the previous content" || fail "aborted upload damaged the file"
+# An upload whose DATA is larger than the negotiated block size is refused
+# (ERROR 4) and leaves nothing behind.
+reply=$(in_cli timeout 10 python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+s.sendto(b"\0\2oversize.bin\0octet\0", (sys.argv[1], 69))
+pkt, tid = s.recvfrom(2048)                      # ACK 0: blksize is 512
+s.sendto(struct.pack("!HH", 3, 1) + b"x" * 600, tid)
+pkt, _ = s.recvfrom(2048)
+print(struct.unpack("!HH", pkt[:4]), pkt[4:].split(b"\0")[0].decode())' $SRV_IP 2>&1)
+[ "$reply" = "(5, 4) Block too large" ] && ok "oversized DATA in an upload: ERROR 4" || fail "oversized DATA: $reply"
+[ ! -e "$R/oversize.bin" ] && ok "the refused upload left no file" || fail "oversize.bin was created"
 finish
