@@ -11,7 +11,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 CPPFLAGS := -D_GNU_SOURCE -Iuser
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(CSTD) $(WARN) -fno-strict-aliasing -MMD -MP
-LDLIBS   := -luring -lpthread
+LDLIBS   := -luring -lsqlite3 -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRC  := $(wildcard user/*.c)
