@@ -6,9 +6,11 @@ set -euo pipefail
 PKGS=(
   # build
   build-essential clang llvm pkg-config libbpf-dev liburing-dev libsqlite3-dev
-  libcmocka-dev libclang-rt-14-dev
+  libcmocka-dev libclang-rt-14-dev sqlite3
   # real TFTP clients and peer servers for integration tests and benchmarks
   atftp tftp-hpa tftpd-hpa curl busybox dnsmasq-base iproute2 procps python3
+  # real DHCP clients, peer DHCP servers and perfdhcp (kea-admin) for tests and benchmarks
+  isc-dhcp-client dhcpcd5 python3-scapy kea-dhcp4-server kea-admin
   # boot images (iPXE binaries for the demo)
   ipxe
   # benchmark plots
@@ -41,4 +43,5 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # tftpd-hpa's init script may have started anyway on systems without policy-rc.d support.
 pkill -x in.tftpd 2>/dev/null || true
+pkill -x kea-dhcp4 2>/dev/null || true
 echo "deps: done"

@@ -50,6 +50,14 @@ for t in tftp_hostile tftp_uefi tftp_live_files tftp_clients; do
     bash "tests/integration/$t.sh"
 done
 
+# rackbootd built with ASan/UBSan (and LeakSanitizer: it does not chroot)
+# against hostile DHCP input, every boot client kind, and kill -9 restarts.
+for t in dhcp_hostile dhcp_pxe dhcp_durability; do
+  run_one "integration-asan/$t" env RACKBOOTD="$PWD/$B/san/bin/rackbootd" \
+    ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    bash "tests/integration/$t.sh"
+done
+
 echo
 [ ${#failed[@]} -gt 0 ] && echo "failed: ${failed[*]}"
 echo "$pass passed, $fail failed"

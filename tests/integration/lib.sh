@@ -182,3 +182,26 @@ same() {
   [ -f "$2" ] || { echo "  # missing $2"; return 1; }
   cmp -s "$1" "$2" || { echo "  # $2 differs from $1 ($(stat -c %s "$1") vs $(stat -c %s "$2") bytes)"; return 1; }
 }
+
+# ---------------------------------------------------------------------------
+# DHCP helpers (dhcp_*.sh).
+RACKBOOTD=${RACKBOOTD:-$ROOT/build/rackbootd}
+DHCPC="/usr/bin/python3 $ROOT/tests/integration/dhcpc.py"   # scapy is Debian's
+
+# Start rackbootd in the server namespace (args...); log $WORK/rackbootd.log;
+# sets RB_PID. Waits until DHCP port 67 is bound.
+start_rackbootd() {
+  ip netns exec "$NS_SRV" "$RACKBOOTD" --stderr "$@" >>"$WORK/rackbootd.log" 2>&1 &
+  RB_PID=$!
+  at_exit "stop_pid $RB_PID"
+  local i
+  for i in $(seq 1 50); do
+    in_srv ss -Hlun "sport = :67" | grep -q . && return 0
+    kill -0 "$RB_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  fail "rackbootd did not start"; cat "$WORK/rackbootd.log"; exit 1
+}
+
+# key=value lines from dhcpc.py: the value of KEY in the first block.
+kv() { sed -n "s/^$1=//p" | head -1; }

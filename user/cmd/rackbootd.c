@@ -1,0 +1,484 @@
+/* rackbootd: the boot server. DHCP (full or proxy) with PXE/iPXE boot
+ * logic and durable leases, and TFTP from the same process.
+ * See rackbootd(8) (docs/man/rackbootd.8) and docs/CONFIG.md. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dhcp_server.h"
+#include "lease_store.h"
+#include "log.h"
+#include "tftp_files.h"
+#include "tftp_server.h"
+
+#define MAX_TFTP_LOOPS 16
+#define DEFAULT_STATE_DIR "/var/lib/rackboot"
+
+/* The command line, kept so that a SIGHUP reload applies it again on top
+ * of the re-read file: flags always win over the file. */
+struct flags {
+	const char *config, *interface, *address, *root, *range, *state_dir, *inventory;
+	long tftp_port, http_port;
+	bool proxy, no_bpf, to_stderr, list_leases;
+	int verbosity;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: rackbootd [options]\n"
+"Network boot server: DHCP (or proxyDHCP) with PXE/iPXE boot logic, and TFTP.\n"
+"\n"
+"  --config FILE         configuration file (docs/CONFIG.md); flags override it\n"
+"  --interface IF        interface that DHCP serves (required)\n"
+"  --address IP[/N]      this server's address on IF (required)\n"
+"  --root DIR            directory served over TFTP and HTTP (required)\n"
+"  --dhcp-range A,B      serve addresses A..B on the address's subnet\n"
+"                        (prefix from --address/N, else from IF, else /24)\n"
+"  --proxy-dhcp          proxyDHCP: boot information only, beside another\n"
+"                        DHCP server; ports 67 and 4011\n"
+"  --tftp-port N         TFTP port (default 69)\n"
+"  --http-port N         HTTP port in the iPXE script URLs (default 80)\n"
+"  --state-dir DIR       lease database directory (default " DEFAULT_STATE_DIR ")\n"
+"  --inventory FILE      host inventory (one host per line, docs/CONFIG.md)\n"
+"  --no-bpf              do not load the eBPF fast path (not built yet: this\n"
+"                        release always runs without it)\n"
+"  --list-leases         print the leases in --state-dir and exit\n"
+"  --stderr              log to stderr instead of syslog\n"
+"  -v, --verbose         log every DHCP reply (-vv: every request)\n"
+"  -h, --help            this text\n"
+"  -V, --version         version\n"
+"\n"
+"Signals: SIGHUP reloads the configuration and inventory (on error the old\n"
+"one stays); SIGTERM or SIGINT stops after pending lease writes.\n");
+}
+
+static long parse_port(const char *s, const char *what)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*s == 0 || *end || v < 1 || v > 65535) {
+		fprintf(stderr, "rackbootd: %s: bad port '%s'\n", what, s);
+		exit(EX_USAGE);
+	}
+	return v;
+}
+
+static void parse_flags(int argc, char **argv, struct flags *f)
+{
+	enum { O_CONFIG = 256, O_IF, O_ADDR, O_ROOT, O_RANGE, O_PROXY, O_TFTP, O_HTTP,
+	       O_STATE, O_INV, O_NOBPF, O_LIST, O_STDERR };
+	static const struct option opts[] = {
+		{ "config", required_argument, 0, O_CONFIG },
+		{ "interface", required_argument, 0, O_IF },
+		{ "address", required_argument, 0, O_ADDR },
+		{ "root", required_argument, 0, O_ROOT },
+		{ "dhcp-range", required_argument, 0, O_RANGE },
+		{ "proxy-dhcp", no_argument, 0, O_PROXY },
+		{ "tftp-port", required_argument, 0, O_TFTP },
+		{ "http-port", required_argument, 0, O_HTTP },
+		{ "state-dir", required_argument, 0, O_STATE },
+		{ "inventory", required_argument, 0, O_INV },
+		{ "no-bpf", no_argument, 0, O_NOBPF },
+		{ "list-leases", no_argument, 0, O_LIST },
+		{ "stderr", no_argument, 0, O_STDERR },
+		{ "verbose", no_argument, 0, 'v' },
+		{ "help", no_argument, 0, 'h' },
+		{ "version", no_argument, 0, 'V' },
+		{ 0, 0, 0, 0 },
+	};
+	int c;
+	memset(f, 0, sizeof(*f));
+	while ((c = getopt_long(argc, argv, "vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case O_CONFIG: f->config = optarg; break;
+		case O_IF: f->interface = optarg; break;
+		case O_ADDR: f->address = optarg; break;
+		case O_ROOT: f->root = optarg; break;
+		case O_RANGE: f->range = optarg; break;
+		case O_PROXY: f->proxy = true; break;
+		case O_TFTP: f->tftp_port = parse_port(optarg, "--tftp-port"); break;
+		case O_HTTP: f->http_port = parse_port(optarg, "--http-port"); break;
+		case O_STATE: f->state_dir = optarg; break;
+		case O_INV: f->inventory = optarg; break;
+		case O_NOBPF: f->no_bpf = true; break;
+		case O_LIST: f->list_leases = true; break;
+		case O_STDERR: f->to_stderr = true; break;
+		case 'v': f->verbosity++; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("rackbootd 0.1\n"); exit(0);
+		default: usage(stderr); exit(EX_USAGE);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "rackbootd: unexpected argument '%s'\n", argv[optind]);
+		exit(EX_USAGE);
+	}
+}
+
+/* The prefix length of `ip` on interface `ifname`, or 0 if not found. */
+static unsigned interface_prefix(const char *ifname, uint32_t ip)
+{
+	struct ifaddrs *ifa, *i;
+	unsigned prefix = 0;
+	if (getifaddrs(&ifa) < 0)
+		return 0;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !i->ifa_netmask ||
+		    strcmp(i->ifa_name, ifname))
+			continue;
+		if (ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr) != ip)
+			continue;
+		prefix = (unsigned)__builtin_popcount(
+			((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr);
+	}
+	freeifaddrs(ifa);
+	return prefix;
+}
+
+static int add_range_subnet(struct rb_config *c, const char *spec, char *err, size_t errlen)
+{
+	char lo_s[64], *comma = strchr(spec, ',');
+	uint32_t lo, hi;
+	if (!comma || (size_t)(comma - spec) >= sizeof(lo_s)) {
+		snprintf(err, errlen, "--dhcp-range: expected START,END, got '%s'", spec);
+		return -1;
+	}
+	memcpy(lo_s, spec, (size_t)(comma - spec));
+	lo_s[comma - spec] = 0;
+	if (rb_parse_ipv4(lo_s, &lo) || rb_parse_ipv4(comma + 1, &hi) || lo > hi) {
+		snprintf(err, errlen, "--dhcp-range: bad range '%s'", spec);
+		return -1;
+	}
+	unsigned prefix = c->prefix;
+	if (!prefix && c->interface[0])
+		prefix = interface_prefix(c->interface, c->address);
+	if (!prefix)
+		prefix = 24;
+	uint32_t mask = prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+	uint32_t net = (c->address ? c->address : lo) & mask;
+	/* The range joins the subnet the file already defines, if any. */
+	for (size_t i = 0; i < c->nsubnets; i++) {
+		struct rb_subnet *s = &c->subnets[i];
+		if (s->net == net && s->mask == mask) {
+			if (s->nranges == RB_MAX_RANGES) {
+				snprintf(err, errlen, "--dhcp-range: subnet %.200s has too many ranges", s->where);
+				return -1;
+			}
+			s->ranges[s->nranges++] = (struct rb_range){ lo, hi };
+			return 0;
+		}
+	}
+	struct rb_subnet *n = realloc(c->subnets, (c->nsubnets + 1) * sizeof(*n));
+	if (!n) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->subnets = n;
+	struct rb_subnet *s = &n[c->nsubnets++];
+	memset(s, 0, sizeof(*s));
+	s->net = net;
+	s->mask = mask;
+	s->ranges[0] = (struct rb_range){ lo, hi };
+	s->nranges = 1;
+	snprintf(s->where, sizeof(s->where), "--dhcp-range %s", spec);
+	return 0;
+}
+
+/* File first, then the flags on top, then the cross-checks. */
+static struct rb_config *build_config(const struct flags *f, char *err, size_t errlen)
+{
+	struct rb_config *c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	rb_config_init(c);
+	/* --inventory replaces the file's `inventory` setting: preset, the
+	 * loader reads it instead of the one the file names. */
+	if (f->config && f->inventory)
+		snprintf(c->inventory, sizeof(c->inventory), "%s", f->inventory);
+	if (f->config && rb_config_load(c, f->config, err, errlen))
+		goto fail;
+	if (f->interface)
+		snprintf(c->interface, sizeof(c->interface), "%s", f->interface);
+	if (f->address) {
+		uint32_t ip;
+		unsigned prefix = 0;
+		if (strchr(f->address, '/') ? rb_parse_cidr(f->address, &ip, &prefix)
+					    : rb_parse_ipv4(f->address, &ip)) {
+			snprintf(err, errlen, "--address: bad address '%s'", f->address);
+			goto fail;
+		}
+		c->address = ip;
+		c->prefix = prefix;
+	}
+	if (f->root)
+		snprintf(c->root, sizeof(c->root), "%s", f->root);
+	if (f->state_dir)
+		snprintf(c->state_dir, sizeof(c->state_dir), "%s", f->state_dir);
+	if (!c->state_dir[0])
+		snprintf(c->state_dir, sizeof(c->state_dir), "%s", DEFAULT_STATE_DIR);
+	if (f->tftp_port)
+		c->tftp_port = (unsigned)f->tftp_port;
+	if (f->http_port)
+		c->http_port = (unsigned)f->http_port;
+	if (f->proxy)
+		c->proxy_dhcp = true;
+	if (f->no_bpf)
+		c->no_bpf = true;
+	if (!f->config && f->inventory && rb_inventory_load(c, f->inventory, err, errlen))
+		goto fail;
+	if (f->range && add_range_subnet(c, f->range, err, errlen))
+		goto fail;
+	if (rb_config_check(c, err, errlen))
+		goto fail;
+	return c;
+fail:
+	rb_config_free(c);
+	free(c);
+	return NULL;
+}
+
+static void print_row(const struct lease *l, void *arg)
+{
+	static const char *const states[] = { "free", "bound", "declined" };
+	char ip[INET_ADDRSTRLEN], hw[64] = "", when[32];
+	struct in_addr a = { l->ip };
+	struct tm tm;
+	time_t t = (time_t)l->expires;
+	(void)arg;
+	inet_ntop(AF_INET, &a, ip, sizeof(ip));
+	for (unsigned i = 0, n = 0; i < l->hwlen && n + 4 < sizeof(hw); i++)
+		n += (unsigned)snprintf(hw + n, sizeof(hw) - n, i ? ":%02x" : "%02x", l->hw[i]);
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("%-15s  %-17s  %-8s  %-20s  %s\n", ip, hw,
+	       l->state < 3 ? states[l->state] : "?", when, l->hostname);
+}
+
+static int list_leases(const char *dir)
+{
+	char err[512];
+	struct lease_store *st = lease_store_open_ro(dir, err, sizeof(err));
+	if (!st) {
+		fprintf(stderr, "rackbootd: %s\n", err);
+		return EX_NOINPUT;
+	}
+	printf("%-15s  %-17s  %-8s  %-20s  %s\n", "ip", "mac", "state", "expires", "hostname");
+	int rc = lease_store_load(st, print_row, NULL, err, sizeof(err));
+	lease_store_close(st);
+	if (rc) {
+		fprintf(stderr, "rackbootd: %s\n", err);
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, 0750) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int open_tftp_socket(const struct rb_config *c)
+{
+	int one = 1, fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)c->tftp_port),
+				 .sin_addr.s_addr = htonl(c->address) };
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+struct loop {
+	pthread_t thread;
+	struct tftp_server *tftp;
+	struct dhcp_server *dhcp;
+	int rc;
+};
+
+static void *loop_main(void *arg)
+{
+	struct loop *l = arg;
+	l->rc = l->tftp ? tftp_server_run(l->tftp) : dhcp_server_run(l->dhcp);
+	kill(getpid(), SIGUSR1);   /* a loop ending by itself is fatal: tell main */
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct flags f;
+	char err[1024];
+	int rc = 0;
+
+	parse_flags(argc, argv, &f);
+	if (f.list_leases)
+		return list_leases(f.state_dir ? f.state_dir : DEFAULT_STATE_DIR);
+	log_init("rackbootd", f.to_stderr);
+	struct rb_config *cfg = build_config(&f, err, sizeof(err));
+	if (!cfg) {
+		log_msg(LOG_ERR, "%s", err);
+		if (!f.to_stderr)
+			fprintf(stderr, "rackbootd: %s\n", err);
+		return EX_CONFIG;
+	}
+	if (!cfg->no_bpf)
+		log_msg(LOG_INFO, "eBPF fast path not built in this release; running in userspace only");
+
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* TFTP: one io_uring loop per CPU on the server address. */
+	struct tftp_roots roots;
+	char *dirs[1] = { cfg->root };
+	if (tftp_roots_open(&roots, dirs, 1, true, err, sizeof(err))) {
+		log_msg(LOG_ERR, "--root %s: %s", cfg->root, err);
+		return EX_NOINPUT;
+	}
+	struct tftp_server_opts so = { .roots = &roots, .verbosity = f.verbosity,
+				       .idle_exit_ms = -1 };
+	tftp_limits_default(&so.limits);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int ntftp = ncpu < 1 ? 1 : ncpu > MAX_TFTP_LOOPS ? MAX_TFTP_LOOPS : (int)ncpu;
+	struct loop loops[MAX_TFTP_LOOPS + 1];
+	memset(loops, 0, sizeof(loops));
+	for (int i = 0; i < ntftp; i++) {
+		int fd = open_tftp_socket(cfg);
+		if (fd < 0) {
+			log_msg(LOG_ERR, "TFTP port %u on %s: %s", cfg->tftp_port, cfg->interface,
+				strerror(errno));
+			return EX_OSERR;
+		}
+		loops[i].tftp = tftp_server_new(&so, &fd, 1, err, sizeof(err));
+		if (!loops[i].tftp) {
+			log_msg(LOG_ERR, "%s", err);
+			return EX_OSERR;
+		}
+	}
+
+	/* DHCP, with its leases (proxyDHCP hands out none). */
+	struct lease_store *store = NULL;
+	if (!cfg->proxy_dhcp) {
+		if (mkdir_p(cfg->state_dir) < 0) {
+			log_msg(LOG_ERR, "--state-dir %s: %s", cfg->state_dir, strerror(errno));
+			return EX_CANTCREAT;
+		}
+		store = lease_store_open(cfg->state_dir, err, sizeof(err));
+		if (!store) {
+			log_msg(LOG_ERR, "%s", err);
+			return EX_DATAERR;
+		}
+	}
+	/* The DHCP loop owns its own copy of the configuration (it swaps it on
+	 * reload); this thread keeps one to compare reloads against. */
+	struct rb_config *dcfg = build_config(&f, err, sizeof(err));
+	if (!dcfg) {
+		log_msg(LOG_ERR, "%s", err);
+		return EX_CONFIG;
+	}
+	struct dhcp_server_opts dopts = { .cfg = dcfg, .store = store, .verbosity = f.verbosity };
+	struct dhcp_server *dhcp = dhcp_server_new(&dopts, err, sizeof(err));
+	if (!dhcp) {
+		log_msg(LOG_ERR, "%s", err);
+		return EX_OSERR;
+	}
+	char a[INET_ADDRSTRLEN];
+	struct in_addr ia = { htonl(cfg->address) };
+	log_msg(LOG_NOTICE, "serving %s on %s (%s): DHCP %s, TFTP port %u from %s, %d loops",
+		cfg->interface, inet_ntop(AF_INET, &ia, a, sizeof(a)),
+		cfg->proxy_dhcp ? "proxyDHCP" : "DHCP server",
+		cfg->proxy_dhcp ? "67+4011 (boot info only)" : "67+4011", cfg->tftp_port,
+		cfg->root, ntftp);
+
+	loops[ntftp].dhcp = dhcp;
+	int nloops = ntftp + 1, started = 0;
+	for (; started < nloops; started++)
+		if (pthread_create(&loops[started].thread, NULL, loop_main, &loops[started])) {
+			log_msg(LOG_ERR, "cannot start a thread");
+			rc = EX_OSERR;
+			break;
+		}
+	while (!rc) {
+		int sig = sigwaitinfo(&set, NULL);
+		if (sig == SIGHUP) {
+			struct rb_config *n = build_config(&f, err, sizeof(err));
+			if (!n) {
+				log_msg(LOG_ERR, "reload failed, keeping the running configuration: %s", err);
+				continue;
+			}
+			if (strcmp(n->root, cfg->root) || n->tftp_port != cfg->tftp_port ||
+			    strcmp(n->interface, cfg->interface) || n->address != cfg->address ||
+			    n->proxy_dhcp != cfg->proxy_dhcp)
+				log_msg(LOG_WARNING, "reload: interface, address, root, ports and "
+					"proxy mode take effect at restart only");
+			/* the DHCP loop takes n; ours stays the one the sockets were
+			 * opened with, which is what later reloads compare against */
+			dhcp_server_offer_config(dhcp, n);
+		} else if (sig == SIGUSR1) {
+			log_msg(LOG_ERR, "an event loop stopped unexpectedly");
+			rc = EX_SOFTWARE;
+		} else if (sig > 0) {
+			log_msg(LOG_NOTICE, "stopping on signal %d", sig);
+			break;
+		}
+	}
+	for (int i = 0; i < started; i++) {
+		if (loops[i].tftp)
+			tftp_server_stop(loops[i].tftp);
+		else
+			dhcp_server_stop(loops[i].dhcp);
+	}
+	for (int i = 0; i < started; i++)
+		pthread_join(loops[i].thread, NULL);
+	struct dhcp_server_stats st;
+	dhcp_server_stats(dhcp, &st);
+	dhcp_server_free(dhcp);      /* flushes the lease writer first */
+	log_msg(LOG_NOTICE, "stopped: %llu DHCP packets, %llu malformed, %llu offers, %llu acks, "
+		"%llu naks, %llu lease commits (%llu rows)", st.received, st.malformed, st.offer,
+		st.ack, st.nak, st.commits, st.lease_rows);
+	for (int i = 0; i < ntftp; i++)
+		tftp_server_free(loops[i].tftp);
+	tftp_roots_close(&roots);
+	rb_config_free(cfg);
+	free(cfg);
+	if (store)
+		lease_store_close(store);
+	return rc;
+}
