@@ -16,6 +16,8 @@
  *    set to BOOTREQUEST) and every echoed option comes back unchanged. */
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "fuzz_copy.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,13 +163,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum dhcp_parse_err rc;
 	uint8_t *buf;
 
-	if (size > 4096)
-		return 0;
-	buf = malloc(size ? size : 1);
+	buf = fuzz_copy(data, size, 4096);
 	if (!buf)
 		return 0;
-	if (size)
-		memcpy(buf, data, size);
 	rc = dhcp_parse(buf, size, &m);
 	CHECK(rc >= DHCP_OK && rc <= DHCP_E_TOOBIG);
 	CHECK(dhcp_parse_strerror(rc)[0]);

@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "fuzz_copy.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,13 +196,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *buf;
 
-	if (size > TFTP_MAX_PACKET)
-		return 0;
-	buf = malloc(size ? size : 1);
+	buf = fuzz_copy(data, size, TFTP_MAX_PACKET);
 	if (!buf)
 		return 0;
-	if (size)
-		memcpy(buf, data, size);
 	fuzz_request(buf, size);
 	fuzz_packet(buf, size);
 	free(buf);
