@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# make demo: serve the bundled iPXE boot programs with build/in.tftpd in a
-# private network namespace and fetch them the way real clients do:
-# BIOS PXE / iPXE (blksize 1432), UEFI (tsize probe, then blksize 1468 and
-# windowsize 4), tftp-hpa, curl and busybox; then a burst of 50 parallel
-# fetches. Prints what happened and cleans up, whatever happens.
+# make demo: start build/rackbootd (DHCP + TFTP) with the bundled iPXE boot
+# programs in a private network namespace; let crafted firmware of every
+# kind (BIOS PXE, UEFI x64/arm64 PXE, UEFI HTTP boot, iPXE) ask it for an
+# address and a boot file, fetch the files the way real clients do
+# (iPXE blksize 1432, UEFI tsize + blksize 1468 + windowsize 4, tftp-hpa,
+# curl, busybox), then a burst of 50 parallel fetches, and list the leases.
+# Prints what happened and cleans up, whatever happens.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -24,16 +26,31 @@ ip link add "$PFX-s" netns "$NS_SRV" type veth peer name "$PFX-c" netns "$NS_CLI
 ip -n "$NS_SRV" addr add $SRV/24 dev "$PFX-s"; ip -n "$NS_SRV" link set "$PFX-s" up; ip -n "$NS_SRV" link set lo up
 ip -n "$NS_CLI" addr add $CLI/24 dev "$PFX-c"; ip -n "$NS_CLI" link set "$PFX-c" up; ip -n "$NS_CLI" link set lo up
 
-mkdir -p "$WORK/tftpboot" "$WORK/out"
+mkdir -p "$WORK/tftpboot" "$WORK/out" "$WORK/state"
 cp build/images/*.kpxe build/images/*.efi "$WORK/tftpboot/"
 chmod 0755 "$WORK/tftpboot"; chmod 0644 "$WORK"/tftpboot/*
 
-echo "== rackboot demo: build/in.tftpd serving $(ls "$WORK/tftpboot" | tr '\n' ' ')"
-echo "   server $SRV (namespace $NS_SRV), clients $CLI (namespace $NS_CLI)"
-echo "   command: in.tftpd -L -s -v -u root --stderr -a $SRV:69 $WORK/tftpboot"
-ip netns exec "$NS_SRV" "$ROOT/build/in.tftpd" -L -s -v -u root --stderr -a $SRV:69 "$WORK/tftpboot" 2>"$WORK/server.log" &
+echo "== rackboot demo: build/rackbootd serving $(ls "$WORK/tftpboot" | tr '\n' ' ')"
+echo "   server $SRV (namespace $NS_SRV), clients on $CLI (namespace $NS_CLI)"
+ARGS=(--interface "$PFX-s" --address $SRV/24 --dhcp-range 198.18.0.100,198.18.0.199
+      --root "$WORK/tftpboot" --state-dir "$WORK/state")
+echo "   command: rackbootd ${ARGS[*]}"
+ip netns exec "$NS_SRV" "$ROOT/build/rackbootd" "${ARGS[@]}" --stderr -v 2>"$WORK/server.log" &
 SRV_PID=$!
-for _ in $(seq 50); do ip netns exec "$NS_SRV" ss -Hlun 'sport = :69' | grep -q . && break; sleep 0.1; done
+for _ in $(seq 50); do ip netns exec "$NS_SRV" ss -Hlun 'sport = :67' | grep -q . && break; sleep 0.1; done
+
+echo
+echo "== DHCP: each kind of firmware asks for an address and a boot file"
+dhcp_bad=0
+for kind in bios efi9 arm64 http ipxe; do
+  out=$(timeout 20 ip netns exec "$NS_CLI" /usr/bin/python3 tests/integration/dhcpc.py pxe "$PFX-c" $kind --dora 2>&1)
+  type=$(sed -n 's/^type=//p' <<<"$out"); addr=$(sed -n 's/^yiaddr=//p' <<<"$out")
+  file=$(sed -n 's/^file=//p' <<<"$out"); next=$(sed -n 's/^siaddr=//p' <<<"$out")
+  [ "$type" = ACK ] || dhcp_bad=$((dhcp_bad + 1))
+  case $kind in bios) what="BIOS PXE ROM (arch 0)";; efi9) what="UEFI x64 PXE (arch 9)";;
+    arm64) what="UEFI arm64 PXE (arch 11)";; http) what="UEFI HTTP boot (arch 16)";; ipxe) what="iPXE (user class iPXE)";; esac
+  printf '  %-28s %-4s %-15s next-server %-10s file %s\n' "$what" "${type:-none}" "$addr" "$next" "$file"
+done
 
 ok=0; bad=0
 fetch() { # label, file, command...
@@ -70,10 +87,13 @@ for i in $(seq 50); do cmp -s "$WORK/out/burst.$i" "$WORK/tftpboot/ipxe.efi" && 
 printf '  %d of 50 transfers intact in %.2f s (%d KiB each)\n' $burst_ok "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" $(( $(stat -c %s "$WORK/tftpboot/ipxe.efi") / 1024 ))
 cpu=$(awk '{print ($14 + $15) / 100}' /proc/$SRV_PID/stat)
 echo
-echo "== server log (first lines, as tftpd-hpa would log them)"
-head -5 "$WORK/server.log" | sed 's/^/  /'
+echo "== leases, as committed before each DHCPACK left (rackbootd --list-leases)"
+"$ROOT/build/rackbootd" --list-leases --state-dir "$WORK/state" | sed 's/^/  /'
+echo
+echo "== server log (first lines)"
+grep -v "^RRQ" "$WORK/server.log" | head -8 | sed 's/^/  /'
 echo "  ... $(wc -l < "$WORK/server.log") lines in all; server CPU time so far ${cpu}s"
 echo
-total_bad=$((bad + 50 - burst_ok))
-echo "== summary: $((ok + burst_ok)) transfers intact, $total_bad failed"
+total_bad=$((bad + 50 - burst_ok + dhcp_bad))
+echo "== summary: 5 firmware kinds through DHCP ($dhcp_bad failed), $((ok + burst_ok)) TFTP transfers intact, $total_bad failures in all"
 [ $total_bad = 0 ]

@@ -266,8 +266,11 @@ static void print_row(const struct lease *l, void *arg)
 		n += (unsigned)snprintf(hw + n, sizeof(hw) - n, i ? ":%02x" : "%02x", l->hw[i]);
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf("%-15s  %-17s  %-8s  %-20s  %s\n", ip, hw,
-	       l->state < 3 ? states[l->state] : "?", when, l->hostname);
+	/* a bound lease past its end is free for the taking: say so */
+	const char *state = l->state < 3 ? states[l->state] : "?";
+	if (l->state == LEASE_BOUND && l->expires <= time(NULL))
+		state = "expired";
+	printf("%-15s  %-17s  %-8s  %-20s  %s\n", ip, hw, state, when, l->hostname);
 }
 
 static int list_leases(const char *dir)
