@@ -21,6 +21,8 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "boot_script.h"
+
 #define DEFAULT_LEASE 3600u
 #define MIN_LEASE     60u
 #define MAX_LEASE     (365u * 86400u)
@@ -939,17 +941,35 @@ static int set_range(struct parser *p, char **v, int n, const bool *q)
 
 /* --- profile -------------------------------------------------------------- */
 
+/* Spaces or tabs outside {{ template }} braces (blanks inside them are
+ * allowed, boot_script.c trims them). */
+static bool blank_outside_templates(const char *v)
+{
+	for (const char *s = v; *s; s++) {
+		const char *e;
+
+		if (s[0] == '{' && s[1] == '{' && (e = strstr(s + 2, "}}"))) {
+			s = e + 1;
+			continue;
+		}
+		if (*s == ' ' || *s == '\t')
+			return true;
+	}
+	return false;
+}
+
 /* kernel and initrd: a path below root, or an http(s) URL. */
 static int boot_path_ok(const char *v)
 {
 	const char *s;
 
 	if (strstr(v, "://"))
-		return !strncmp(v, "http://", 7) || !strncmp(v, "https://", 8);
+		return (!strncmp(v, "http://", 7) || !strncmp(v, "https://", 8)) &&
+		       !blank_outside_templates(v);
 	for (s = v; (s = strstr(s, "..")); s += 2)
 		if ((s == v || s[-1] == '/') && (s[2] == '\0' || s[2] == '/'))
 			return 0;
-	return !strpbrk(v, " \t");
+	return !blank_outside_templates(v);
 }
 
 static int set_kernel_initrd(struct parser *p, char **v, int n, const bool *q)
@@ -1296,6 +1316,7 @@ static int close_block(struct parser *p)
 	unsigned at = p->blk_line;
 	char *err = p->r.err;
 	size_t errlen = p->r.errlen;
+	char msg[256];
 
 	if (p->blk == BLK_PROFILE) {
 		const struct rb_profile *pr = &c->profiles[p->blk_idx];
@@ -1311,6 +1332,8 @@ static int close_block(struct parser *p)
 			return errat(err, errlen, file, at,
 				     "profile '%s': initrd and cmdline go with kernel, not script",
 				     pr->name);
+		if (boot_script_check(pr, msg, sizeof(msg)) < 0)
+			return errat(err, errlen, file, at, "profile '%s': %s", pr->name, msg);
 	} else if (p->blk == BLK_HOST) {
 		const struct rb_host *h = &c->hosts[p->blk_idx];
 
@@ -1693,6 +1716,8 @@ static int check_hosts(const struct rb_config *c, char *err, size_t errlen)
 
 int rb_config_check(const struct rb_config *c, char *err, size_t errlen)
 {
+	char msg[256];
+
 	if (err && errlen)
 		err[0] = '\0';
 	if (!c->interface[0])
@@ -1722,6 +1747,8 @@ int rb_config_check(const struct rb_config *c, char *err, size_t errlen)
 		if (!p->kernel[0] && !p->script)
 			return errw(err, errlen, p->where, "profile '%s' has neither kernel nor script",
 				    p->name);
+		if (boot_script_check(p, msg, sizeof(msg)) < 0)
+			return errw(err, errlen, p->where, "profile '%s': %s", p->name, msg);
 	}
 	if (check_subnets(c, err, errlen) < 0)
 		return -1;

@@ -277,6 +277,16 @@ static int v_url_kernel(const struct rb_config *c)
 	return 0;
 }
 
+/* Templates are kept as written; boot_script.c renders them per node. */
+static int v_templates(const struct rb_config *c)
+{
+	EXPECT(!strcmp(c->profiles[0].kernel, "{{ arch }}/vmlinuz"));
+	EXPECT(!strcmp(c->profiles[0].initrd, "http://{{server}}/i/{{arch}}.img"));
+	EXPECT(!strcmp(c->profiles[0].cmdline, "hostname={{hostname}} BOOTIF=${net0/mac}"));
+	EXPECT(!strcmp(c->profiles[1].script, "#!ipxe\nchain {{base_url}}/{{ mac }}.ipxe\n"));
+	return 0;
+}
+
 static int v_quotes(const struct rb_config *c)
 {
 	EXPECT(!strcmp(c->profiles[0].cmdline, "a # b \"c\" \\d \\e"));
@@ -640,6 +650,29 @@ static const struct conf_row conf_rows[] = {
 	{"kernel path with /../", "profile p {\nkernel a/../../b\n}\n", ERRL("t.conf:2: bad kernel")},
 	{"a name with two dots is fine", "profile p {\nkernel a..b/vmlinuz\n}\n", .verify = NULL},
 	{"kernel by ftp", "profile p {\nkernel ftp://h/k\n}\n", ERRL("t.conf:2: bad kernel 'ftp://h/k'")},
+
+	/* --- templates in profiles (boot_script_check, at the profile's line) -------------- */
+	{"templates in kernel, initrd, cmdline and script; blanks inside braces",
+	 "profile k {\nkernel \"{{ arch }}/vmlinuz\"\ninitrd http://{{server}}/i/{{arch}}.img\n"
+	 "cmdline \"hostname={{hostname}} BOOTIF=${net0/mac}\"\n}\n"
+	 "profile s {\nscript <<END\n#!ipxe\nchain {{base_url}}/{{ mac }}.ipxe\nEND\n}\n",
+	 .verify = v_templates},
+	{"unknown template variable in cmdline",
+	 "interface eth0\nprofile p {\nkernel k\ncmdline \"a={{nosuch}}\"\n}\n",
+	 ERRL("t.conf:2: profile 'p': unknown template variable '{{nosuch}}' in cmdline")},
+	{"unknown template variable in kernel", "profile p {\nkernel {{hostnme}}/k\n}\n",
+	 ERRL("t.conf:1: profile 'p': unknown template variable '{{hostnme}}' in kernel")},
+	{"unclosed template in a heredoc, by script line",
+	 "\nprofile p {\nscript <<END\n#!ipxe\necho {{mac}}\necho {{mac\nEND\n}\n",
+	 ERRL("t.conf:2: profile 'p': unclosed '{{' in script line 3")},
+	{"unknown template variable in a script-file", "\n\nprofile s {\nscript-file tmpl.ipxe\n}\n",
+	 ERRL("t.conf:3: profile 's': unknown template variable '{{bogus}}' in script line 3")},
+	{"the kernel cannot refer to itself", "profile p {\nkernel {{kernel}}\n}\n",
+	 ERRL("t.conf:1: profile 'p': template variable '{{kernel}}' cannot be used in kernel")},
+	{"a blank outside the braces is still refused in a kernel",
+	 "profile p {\nkernel \"{{ arch }} /vmlinuz\"\n}\n", ERRL("t.conf:2: bad kernel")},
+	{"a blank in an http URL kernel is refused", "profile p {\nkernel \"http://h/a b\"\n}\n",
+	 ERRL("t.conf:2: bad kernel 'http://h/a b'")},
 	{"initrd with a space", "profile p {\nkernel k\ninitrd \"a b\"\n}\n",
 	 ERRL("t.conf:3: bad initrd 'a b'")},
 	{"empty kernel", "profile p {\nkernel \"\"\n}\n", ERRL("t.conf:2: empty value for 'kernel'")},
@@ -1642,6 +1675,34 @@ static void test_check_flag_built(void **state)
 	rb_config_free(&c);
 }
 
+/* A profile changed after loading (or built by the daemon) is checked
+ * again by rb_config_check, at the profile's file:line. */
+static void test_check_profile_templates(void **state)
+{
+	char path[PATH_MAX + 64], want[PATH_MAX + 128], err[PATH_MAX + 512];
+	struct rb_config c;
+
+	(void)state;
+	write_text("t.conf", "mtu 1500\n\nprofile k {\nkernel vmlinuz\ncmdline \"h={{hostname}}\"\n}\n");
+	snprintf(path, sizeof(path), "%s/t.conf", dir);
+	rb_config_init(&c);
+	if (rb_config_load(&c, path, err, sizeof(err)))
+		fail_msg("load: %s", err);
+	fill_required(&c);
+	assert_int_equal(rb_config_check(&c, err, sizeof(err)), 0);
+	strcpy(c.profiles[0].cmdline, "h={{x}}");
+	assert_int_equal(rb_config_check(&c, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want),
+		 "%s/t.conf:3: profile 'k': unknown template variable '{{x}}' in cmdline", dir);
+	assert_string_equal(err, want);
+	strcpy(c.profiles[0].cmdline, "");
+	strcpy(c.profiles[0].kernel, "{{ mac ");
+	assert_int_equal(rb_config_check(&c, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s/t.conf:3: profile 'k': unclosed '{{' in kernel", dir);
+	assert_string_equal(err, want);
+	rb_config_free(&c);
+}
+
 static void test_file_errors(void **state)
 {
 	char path[PATH_MAX + 64], want[PATH_MAX + 128], err[PATH_MAX + 512];
@@ -1712,6 +1773,7 @@ static int setup(void **state)
 	if (!mkdtemp(dir))
 		return -1;
 	write_text("rescue.ipxe", "#!ipxe\necho rescue\n");
+	write_text("tmpl.ipxe", "#!ipxe\necho {{mac}}\nchain {{bogus}}\n");
 	write_text("plain.txt", "echo rescue\n");
 	return 0;
 }
@@ -1738,6 +1800,7 @@ int main(void)
 		cmocka_unit_test(test_inventory_flag_wins),
 		cmocka_unit_test(test_init_and_free),
 		cmocka_unit_test(test_check_flag_built),
+		cmocka_unit_test(test_check_profile_templates),
 		cmocka_unit_test(test_file_errors),
 	};
 
