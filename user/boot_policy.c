@@ -30,6 +30,22 @@ void boot_client_from_msg(const struct dhcp_msg *m, struct boot_client *bc)
 	bc->ipxe = dhcp_user_class_has(m, "iPXE") || m->opt[DHO_IPXE_ENCAP].present;
 }
 
+const char *boot_arch_name(const struct boot_client *bc)
+{
+	if (!bc->has_arch)
+		return bc->pxe ? "bios" : "";
+	switch (bc->arch) {
+	case ARCH_BIOS: return "bios";
+	case ARCH_EFI_IA32: return "efi-ia32";
+	case ARCH_EFI_BC:
+	case ARCH_EFI_X64:
+	case ARCH_EFI_X64_HTTP: return "efi-x64";
+	case ARCH_EFI_ARM64:
+	case ARCH_EFI_ARM64_HTTP: return "efi-arm64";
+	default: return "";
+	}
+}
+
 static bool http_url(char *out, size_t len, uint32_t ip, unsigned port, const char *path)
 {
 	int n = snprintf(out, len, "http://%u.%u.%u.%u:%u/%s", ip >> 24, (ip >> 16) & 255,

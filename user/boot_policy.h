@@ -33,6 +33,9 @@ struct boot_decision {
 };
 
 void boot_client_from_msg(const struct dhcp_msg *m, struct boot_client *bc);
+/* Short name of the client's architecture ("bios", "efi-x64", "efi-arm64",
+ * "efi-ia32"), "" when it sent none or one we do not name. */
+const char *boot_arch_name(const struct boot_client *bc);
 /* Decide for one client. server_ip is host order. Returns false when the
  * client is a network-boot client we have no program for (e.g. an unknown
  * architecture): it then gets no boot information, and `why` says so. */

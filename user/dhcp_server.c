@@ -29,6 +29,8 @@
 #include "dhcp_proto.h"
 #include "lease_store.h"
 #include "log.h"
+#include "metrics.h"
+#include "node_table.h"
 
 #define OFFER_HOLD_SECS   60      /* an OFFER reserves its address this long */
 #define DECLINE_SECS      3600    /* a declined address rests this long */
@@ -47,6 +49,9 @@ struct dhcp_server {
 	atomic_bool stop;
 	dhcp_send_fn send;
 	void *send_arg;
+	struct node_table *nodes;
+	uint64_t rx_us;               /* arrival of the datagram being handled */
+	struct hist latency;
 	/* malformed-packet log limiter: at most LOG_BURST lines per second */
 	time_t log_sec;
 	unsigned log_count;
@@ -59,6 +64,7 @@ struct dhcp_server {
 /* An ACK waiting for its lease to be committed. */
 struct pending_ack {
 	struct dhcp_server *s;
+	uint64_t rx_us;
 	struct dhcp_send how;
 	size_t len;
 	uint8_t pkt[DHCP_MAX_MSG];
@@ -69,6 +75,13 @@ static int64_t now_secs(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec;
+}
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 static const char *ipstr(uint32_t host_order, char *buf)
@@ -214,11 +227,31 @@ static size_t reply_finish(struct dhcp_builder *b, const struct dhcp_msg *m)
 	return dhcp_reply_finish(b);
 }
 
+static void send_at(struct dhcp_server *s, const uint8_t *pkt, size_t len,
+		    const struct dhcp_send *how, uint64_t rx_us)
+{
+	if (!len)
+		return;
+	s->send(s->send_arg, pkt, len, how);
+	if (rx_us)
+		hist_observe(&s->latency, mono_us() - rx_us);
+}
+
 static void send_now(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 		     const struct dhcp_send *how)
 {
-	if (len)
-		s->send(s->send_arg, pkt, len, how);
+	send_at(s, pkt, len, how, s->rx_us);
+}
+
+/* What the HTTP side needs to render this node's script later. */
+static void note_node(struct dhcp_server *s, const struct dhcp_msg *m, uint32_t ip,
+		      const char *hostname)
+{
+	if (!s->nodes || m->htype != 1 || m->hlen != 6)
+		return;
+	struct boot_client bc;
+	boot_client_from_msg(m, &bc);
+	node_table_update(s->nodes, m->chaddr, ip, hostname, boot_arch_name(&bc));
 }
 
 static void send_nak(struct dhcp_server *s, const struct dhcp_msg *m,
@@ -305,7 +338,7 @@ static void store_binding(struct dhcp_server *s, const struct pool_binding *b,
 	if (s->writer) {
 		lease_writer_submit(s->writer, &l, ack);
 	} else if (ack) {            /* memory only (tests) */
-		send_now(s, ack->pkt, ack->len, &ack->how);
+		send_at(s, ack->pkt, ack->len, &ack->how, ack->rx_us);
 		free(ack);
 	}
 }
@@ -316,7 +349,7 @@ static void on_durable(void *cookie, bool ok, void *arg)
 	struct dhcp_server *s = a->s;
 	(void)arg;
 	if (ok)
-		send_now(s, a->pkt, a->len, &a->how);
+		send_at(s, a->pkt, a->len, &a->how, a->rx_us);
 	else
 		s->st.store_errors++;   /* not durable: never acknowledged */
 	free(a);
@@ -388,6 +421,8 @@ static void ack_binding(struct dhcp_server *s, const struct dhcp_msg *m,
 	struct boot_decision d;
 	bool booting;
 	a->s = s;
+	a->rx_us = s->rx_us;
+	note_node(s, m, ip, b->hostname);
 	a->len = build_lease_reply(s, a->pkt, m, DHCPACK, ip, sn, h, b->hostname, &d, &booting);
 	reply_route(s, m, DHCPACK, ip, src, false, &a->how);
 	s->st.ack++;
@@ -541,6 +576,7 @@ static void handle_boot_only(struct dhcp_server *s, const struct dhcp_msg *m,
 	}
 	if (!binl && !d.vendor_class)
 		dhcp_put_str(&b, DHO_VENDOR_CLASS, "PXEClient");
+	note_node(s, m, ntohl(m->ciaddr), NULL);
 	reply_route(s, m, type, 0, src, binl, &how);
 	if (binl && !m->ciaddr && src->sin_addr.s_addr == 0)
 		how.broadcast = true, how.dst.sin_addr.s_addr = htonl(INADDR_BROADCAST);
@@ -557,6 +593,8 @@ void dhcp_server_input(struct dhcp_server *s, const uint8_t *buf, size_t len,
 {
 	struct dhcp_msg m;
 	s->st.received++;
+	if (!s->rx_us)
+		s->rx_us = mono_us();     /* tests feed packets directly */
 	enum dhcp_parse_err e = dhcp_parse(buf, len, &m);
 	if (e != DHCP_OK) {
 		s->st.malformed++;
@@ -676,6 +714,7 @@ struct dhcp_server *dhcp_server_new(const struct dhcp_server_opts *o, char *err,
 	s->cfg = o->cfg;
 	s->store = o->store;
 	s->verbosity = o->verbosity;
+	s->nodes = o->nodes;
 	s->fd67 = s->fd4011 = s->evfd = -1;
 	s->send = socket_send;
 	s->send_arg = s;
@@ -761,6 +800,7 @@ static void drain(struct dhcp_server *s, int fd, bool binl)
 		int n = recvmmsg(fd, mm, RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
+		s->rx_us = mono_us();    /* one clock read per batch */
 		for (int i = 0; i < n; i++)
 			dhcp_server_input(s, bufs[i], mm[i].msg_len, &src[i], binl);
 		if (n < RX_BATCH)
@@ -860,4 +900,9 @@ void dhcp_server_stats(struct dhcp_server *s, struct dhcp_server_stats *st)
 	st->store_errors = s->st.store_errors;
 	if (s->writer)
 		lease_writer_stats(s->writer, &st->commits, &st->lease_rows);
+}
+
+const struct hist *dhcp_server_latency(struct dhcp_server *s)
+{
+	return &s->latency;
 }

@@ -12,6 +12,8 @@
 
 struct rb_config;
 struct lease_store;
+struct node_table;
+struct hist;
 struct dhcp_server;
 
 struct dhcp_server_opts {
@@ -20,6 +22,7 @@ struct dhcp_server_opts {
 	int verbosity;
 	bool no_sockets;              /* tests: no sockets; feed dhcp_server_input() */
 	unsigned port_offset;         /* tests: listen on 67+N and 4011+N */
+	struct node_table *nodes;     /* NULL, or where answered nodes are recorded */
 };
 
 /* How a reply leaves: unicast to dst, or broadcast on the interface; with
@@ -51,5 +54,8 @@ struct dhcp_server_stats {
 		decline, release, inform, ignored, commits, lease_rows, store_errors;
 };
 void dhcp_server_stats(struct dhcp_server *s, struct dhcp_server_stats *st);
+/* Time from a request's arrival to its reply leaving (an ACK: after its
+ * lease committed). */
+const struct hist *dhcp_server_latency(struct dhcp_server *s);
 
 #endif

@@ -14,6 +14,8 @@
  * The protocol decisions live in tftp_xfer.c; this file does I/O only. */
 #include "tftp_server.h"
 
+#include "metrics.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -303,6 +305,8 @@ static void session_close(struct tftp_server *s, struct session *x, bool ok)
 		s->st.completed++;
 	else
 		s->st.failed++;
+	if (ok && s->o.durations)
+		hist_observe(s->o.durations, now_us() - x->started_us);
 	heap_remove(&s->timers, &x->timer);
 	if (x->recv_armed) {
 		struct io_uring_sqe *sqe = get_sqe(s);

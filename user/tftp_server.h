@@ -12,6 +12,7 @@
 
 struct remap_rules;
 struct tftp_server;
+struct hist;
 
 struct tftp_server_opts {
 	struct tftp_limits limits;
@@ -21,6 +22,7 @@ struct tftp_server_opts {
 	bool port_range;             /* transfer ports in [port_lo, port_hi] */
 	unsigned port_lo, port_hi;
 	long idle_exit_ms;           /* inetd mode: exit when idle this long; <0 never */
+	struct hist *durations;      /* NULL, or where completed transfer times go */
 };
 
 /* Serve the bound UDP sockets `fds` (ownership passes to the server). */
