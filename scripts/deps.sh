@@ -11,6 +11,8 @@ PKGS=(
   atftp tftp-hpa tftpd-hpa curl busybox dnsmasq-base iproute2 procps python3
   # real DHCP clients, peer DHCP servers and perfdhcp (kea-admin) for tests and benchmarks
   isc-dhcp-client dhcpcd5 python3-scapy kea-dhcp4-server kea-admin
+  # HTTP load and the peer HTTP server for tests and benchmarks
+  wrk nginx-light
   # boot images (iPXE binaries for the demo)
   ipxe
   # benchmark plots
@@ -44,4 +46,5 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # tftpd-hpa's init script may have started anyway on systems without policy-rc.d support.
 pkill -x in.tftpd 2>/dev/null || true
 pkill -x kea-dhcp4 2>/dev/null || true
+pkill -x nginx 2>/dev/null || true
 echo "deps: done"

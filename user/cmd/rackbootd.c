@@ -19,12 +19,14 @@
 
 #include "config.h"
 #include "dhcp_server.h"
+#include "http_server.h"
 #include "lease_store.h"
 #include "log.h"
+#include "metrics.h"
+#include "node_table.h"
 #include "tftp_files.h"
 #include "tftp_server.h"
 
-#define MAX_TFTP_LOOPS 16
 #define DEFAULT_STATE_DIR "/var/lib/rackboot"
 
 /* The command line, kept so that a SIGHUP reload applies it again on top
@@ -32,6 +34,8 @@
 struct flags {
 	const char *config, *interface, *address, *root, *range, *state_dir, *inventory;
 	long tftp_port, http_port;
+	long max_streams, max_conns, retry_after;     /* -1: default */
+	long header_timeout, idle_timeout;           /* seconds; -1: default */
 	bool proxy, no_bpf, to_stderr, list_leases;
 	int verbosity;
 };
@@ -51,7 +55,14 @@ static void usage(FILE *f)
 "  --proxy-dhcp          proxyDHCP: boot information only, beside another\n"
 "                        DHCP server; ports 67 and 4011\n"
 "  --tftp-port N         TFTP port (default 69)\n"
-"  --http-port N         HTTP port in the iPXE script URLs (default 80)\n"
+"  --http-port N         HTTP port (default 80): files beneath --root,\n"
+"                        /boot.ipxe (each node's script), /metrics\n"
+"  --max-streams N       concurrent large HTTP downloads (>= 1 MiB) before\n"
+"                        answering 503 with Retry-After (default 256; 0 = no cap)\n"
+"  --retry-after S       the Retry-After of that 503, seconds (default 5)\n"
+"  --max-connections N   open HTTP connections (default 4096)\n"
+"  --header-timeout S    seconds to receive a request head (default 10)\n"
+"  --idle-timeout S      keep-alive wait for the next request (default 30)\n"
 "  --state-dir DIR       lease database directory (default " DEFAULT_STATE_DIR ")\n"
 "  --inventory FILE      host inventory (one host per line, docs/CONFIG.md)\n"
 "  --no-bpf              do not load the eBPF fast path (not built yet: this\n"
@@ -77,10 +88,22 @@ static long parse_port(const char *s, const char *what)
 	return v;
 }
 
+static long parse_count(const char *s, const char *what, long min)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*s == 0 || *end || v < min || v > 1000000) {
+		fprintf(stderr, "rackbootd: %s: bad number '%s'\n", what, s);
+		exit(EX_USAGE);
+	}
+	return v;
+}
+
 static void parse_flags(int argc, char **argv, struct flags *f)
 {
 	enum { O_CONFIG = 256, O_IF, O_ADDR, O_ROOT, O_RANGE, O_PROXY, O_TFTP, O_HTTP,
-	       O_STATE, O_INV, O_NOBPF, O_LIST, O_STDERR };
+	       O_STATE, O_INV, O_NOBPF, O_LIST, O_STDERR, O_STREAMS, O_CONNS, O_RETRY,
+	       O_HDR_TO, O_IDLE_TO };
 	static const struct option opts[] = {
 		{ "config", required_argument, 0, O_CONFIG },
 		{ "interface", required_argument, 0, O_IF },
@@ -95,6 +118,11 @@ static void parse_flags(int argc, char **argv, struct flags *f)
 		{ "no-bpf", no_argument, 0, O_NOBPF },
 		{ "list-leases", no_argument, 0, O_LIST },
 		{ "stderr", no_argument, 0, O_STDERR },
+		{ "max-streams", required_argument, 0, O_STREAMS },
+		{ "max-connections", required_argument, 0, O_CONNS },
+		{ "retry-after", required_argument, 0, O_RETRY },
+		{ "header-timeout", required_argument, 0, O_HDR_TO },
+		{ "idle-timeout", required_argument, 0, O_IDLE_TO },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
@@ -102,6 +130,8 @@ static void parse_flags(int argc, char **argv, struct flags *f)
 	};
 	int c;
 	memset(f, 0, sizeof(*f));
+	f->max_streams = f->max_conns = f->retry_after = -1;
+	f->header_timeout = f->idle_timeout = -1;
 	while ((c = getopt_long(argc, argv, "vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case O_CONFIG: f->config = optarg; break;
@@ -117,6 +147,11 @@ static void parse_flags(int argc, char **argv, struct flags *f)
 		case O_NOBPF: f->no_bpf = true; break;
 		case O_LIST: f->list_leases = true; break;
 		case O_STDERR: f->to_stderr = true; break;
+		case O_STREAMS: f->max_streams = parse_count(optarg, "--max-streams", 0); break;
+		case O_CONNS: f->max_conns = parse_count(optarg, "--max-connections", 1); break;
+		case O_RETRY: f->retry_after = parse_count(optarg, "--retry-after", 1); break;
+		case O_HDR_TO: f->header_timeout = parse_count(optarg, "--header-timeout", 1); break;
+		case O_IDLE_TO: f->idle_timeout = parse_count(optarg, "--idle-timeout", 1); break;
 		case 'v': f->verbosity++; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("rackbootd 0.1\n"); exit(0);
@@ -306,16 +341,19 @@ static int mkdir_p(const char *path)
 	return mkdir(buf, 0750) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-static int open_tftp_socket(const struct rb_config *c)
+/* One socket per loop on the same address (SO_REUSEPORT): the kernel
+ * spreads clients over the loops. */
+static int open_socket(const struct rb_config *c, int type, unsigned port)
 {
-	int one = 1, fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)c->tftp_port),
+	int one = 1, fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
 				 .sin_addr.s_addr = htonl(c->address) };
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 4096) < 0)) {
 		int e = errno;
 		close(fd);
 		errno = e;
@@ -324,19 +362,90 @@ static int open_tftp_socket(const struct rb_config *c)
 	return fd;
 }
 
+#define MAX_LOOPS 16
+
 struct loop {
 	pthread_t thread;
 	struct tftp_server *tftp;
 	struct dhcp_server *dhcp;
+	struct http_server *http;
 	int rc;
 };
 
 static void *loop_main(void *arg)
 {
 	struct loop *l = arg;
-	l->rc = l->tftp ? tftp_server_run(l->tftp) : dhcp_server_run(l->dhcp);
+	l->rc = l->tftp ? tftp_server_run(l->tftp)
+	      : l->http ? http_server_run(l->http) : dhcp_server_run(l->dhcp);
 	kill(getpid(), SIGUSR1);   /* a loop ending by itself is fatal: tell main */
 	return NULL;
+}
+
+/* What /metrics shows besides HTTP's own families. */
+struct daemon_metrics {
+	struct dhcp_server *dhcp;
+	struct loop *loops;
+	int nloops;
+	struct hist tftp_durations;
+};
+
+static void daemon_metrics(struct mbuf *b, void *arg)
+{
+	struct daemon_metrics *m = arg;
+	struct dhcp_server_stats d;
+	dhcp_server_stats(m->dhcp, &d);
+	metric_family(b, "rackboot_dhcp_messages_total", "counter", "DHCP messages by kind.");
+	const struct { const char *l; unsigned long long v; } dm[] = {
+		{ "type=\"received\"", d.received }, { "type=\"malformed\"", d.malformed },
+		{ "type=\"discover\"", d.discover }, { "type=\"offer\"", d.offer },
+		{ "type=\"request\"", d.request }, { "type=\"ack\"", d.ack }, { "type=\"nak\"", d.nak },
+		{ "type=\"decline\"", d.decline }, { "type=\"release\"", d.release },
+		{ "type=\"inform\"", d.inform }, { "type=\"ignored\"", d.ignored },
+	};
+	for (size_t i = 0; i < sizeof(dm) / sizeof(dm[0]); i++)
+		metric_sample(b, "rackboot_dhcp_messages_total", dm[i].l, dm[i].v);
+	metric_counter(b, "rackboot_lease_commits_total", "Lease store transactions committed.",
+		       d.commits);
+	metric_counter(b, "rackboot_lease_rows_total", "Lease rows written.", d.lease_rows);
+	metric_counter(b, "rackboot_lease_store_errors_total",
+		       "ACKs withheld because their lease could not be committed.", d.store_errors);
+	metric_hist(b, "rackboot_dhcp_reply_seconds",
+		    "Request arrival to reply sent (an ACK after its lease is durable).",
+		    dhcp_server_latency(m->dhcp));
+	struct tftp_server_stats sum = { 0 }, t;
+	for (int i = 0; i < m->nloops; i++) {
+		if (!m->loops[i].tftp)
+			continue;
+		tftp_server_stats(m->loops[i].tftp, &t);
+		sum.requests += t.requests, sum.completed += t.completed, sum.failed += t.failed;
+		sum.active += t.active, sum.bad_packets += t.bad_packets;
+	}
+	metric_counter(b, "rackboot_tftp_requests_total", "TFTP requests.", sum.requests);
+	metric_counter(b, "rackboot_tftp_transfers_completed_total", "TFTP transfers completed.",
+		       sum.completed);
+	metric_counter(b, "rackboot_tftp_transfers_failed_total", "TFTP transfers failed.",
+		       sum.failed);
+	metric_gauge(b, "rackboot_tftp_transfers_active", "TFTP transfers in progress.",
+		     (int64_t)sum.active);
+	metric_counter(b, "rackboot_tftp_bad_packets_total", "Malformed TFTP datagrams.",
+		       sum.bad_packets);
+	metric_hist(b, "rackboot_tftp_transfer_seconds", "Completed TFTP transfer durations.",
+		    &m->tftp_durations);
+}
+
+static void apply_http_flags(const struct flags *f, struct http_shared *sh)
+{
+	http_shared_init(sh);
+	if (f->max_streams >= 0)
+		sh->max_streams = (unsigned)f->max_streams;
+	if (f->max_conns >= 0)
+		sh->max_conns = (unsigned)f->max_conns;
+	if (f->retry_after >= 0)
+		sh->retry_after_s = (unsigned)f->retry_after;
+	if (f->header_timeout >= 0)
+		sh->header_timeout_ms = (unsigned)f->header_timeout * 1000;
+	if (f->idle_timeout >= 0)
+		sh->idle_timeout_ms = (unsigned)f->idle_timeout * 1000;
 }
 
 int main(int argc, char **argv)
@@ -368,7 +477,18 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	/* TFTP: one io_uring loop per CPU on the server address. */
+	static struct daemon_metrics dm;
+	static struct http_shared hsh;
+	struct node_table *nodes = node_table_new();
+	if (!nodes) {
+		log_msg(LOG_ERR, "out of memory");
+		return EX_OSERR;
+	}
+	apply_http_flags(&f, &hsh);
+	hsh.metrics = daemon_metrics;
+	hsh.metrics_arg = &dm;
+
+	/* TFTP and HTTP: one io_uring loop each per CPU on the server address. */
 	struct tftp_roots roots;
 	char *dirs[1] = { cfg->root };
 	if (tftp_roots_open(&roots, dirs, 1, true, err, sizeof(err))) {
@@ -376,21 +496,37 @@ int main(int argc, char **argv)
 		return EX_NOINPUT;
 	}
 	struct tftp_server_opts so = { .roots = &roots, .verbosity = f.verbosity,
-				       .idle_exit_ms = -1 };
+				       .idle_exit_ms = -1, .durations = &dm.tftp_durations };
 	tftp_limits_default(&so.limits);
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int ntftp = ncpu < 1 ? 1 : ncpu > MAX_TFTP_LOOPS ? MAX_TFTP_LOOPS : (int)ncpu;
-	struct loop loops[MAX_TFTP_LOOPS + 1];
+	int per = ncpu < 1 ? 1 : ncpu > MAX_LOOPS ? MAX_LOOPS : (int)ncpu;
+	struct loop loops[2 * MAX_LOOPS + 1];
+	int nloops = 0;
 	memset(loops, 0, sizeof(loops));
-	for (int i = 0; i < ntftp; i++) {
-		int fd = open_tftp_socket(cfg);
+	for (int i = 0; i < per; i++) {
+		int fd = open_socket(cfg, SOCK_DGRAM, cfg->tftp_port);
 		if (fd < 0) {
 			log_msg(LOG_ERR, "TFTP port %u on %s: %s", cfg->tftp_port, cfg->interface,
 				strerror(errno));
 			return EX_OSERR;
 		}
-		loops[i].tftp = tftp_server_new(&so, &fd, 1, err, sizeof(err));
-		if (!loops[i].tftp) {
+		loops[nloops].tftp = tftp_server_new(&so, &fd, 1, err, sizeof(err));
+		if (!loops[nloops++].tftp) {
+			log_msg(LOG_ERR, "%s", err);
+			return EX_OSERR;
+		}
+	}
+	for (int i = 0; i < per; i++) {
+		int fd = open_socket(cfg, SOCK_STREAM, cfg->http_port);
+		struct rb_config *hcfg = fd < 0 ? NULL : build_config(&f, err, sizeof(err));
+		if (fd < 0 || !hcfg) {
+			log_msg(LOG_ERR, "HTTP port %u: %s", cfg->http_port, fd < 0 ? strerror(errno) : err);
+			return EX_OSERR;
+		}
+		struct http_server_opts ho = { .shared = &hsh, .root_fd = roots.dir[0].fd,
+					       .nodes = nodes, .cfg = hcfg, .verbosity = f.verbosity };
+		loops[nloops].http = http_server_new(&ho, &fd, 1, err, sizeof(err));
+		if (!loops[nloops++].http) {
 			log_msg(LOG_ERR, "%s", err);
 			return EX_OSERR;
 		}
@@ -409,29 +545,33 @@ int main(int argc, char **argv)
 			return EX_DATAERR;
 		}
 	}
-	/* The DHCP loop owns its own copy of the configuration (it swaps it on
+	/* Every loop owns its own copy of the configuration (it swaps it on
 	 * reload); this thread keeps one to compare reloads against. */
 	struct rb_config *dcfg = build_config(&f, err, sizeof(err));
 	if (!dcfg) {
 		log_msg(LOG_ERR, "%s", err);
 		return EX_CONFIG;
 	}
-	struct dhcp_server_opts dopts = { .cfg = dcfg, .store = store, .verbosity = f.verbosity };
+	struct dhcp_server_opts dopts = { .cfg = dcfg, .store = store, .verbosity = f.verbosity,
+					  .nodes = nodes };
 	struct dhcp_server *dhcp = dhcp_server_new(&dopts, err, sizeof(err));
 	if (!dhcp) {
 		log_msg(LOG_ERR, "%s", err);
 		return EX_OSERR;
 	}
+	dm.dhcp = dhcp;
+	dm.loops = loops;
 	char a[INET_ADDRSTRLEN];
 	struct in_addr ia = { htonl(cfg->address) };
-	log_msg(LOG_NOTICE, "serving %s on %s (%s): DHCP %s, TFTP port %u from %s, %d loops",
-		cfg->interface, inet_ntop(AF_INET, &ia, a, sizeof(a)),
+	log_msg(LOG_NOTICE, "serving %s on %s (%s): DHCP %s, TFTP port %u and HTTP port %u from %s, "
+		"%d loops each", cfg->interface, inet_ntop(AF_INET, &ia, a, sizeof(a)),
 		cfg->proxy_dhcp ? "proxyDHCP" : "DHCP server",
 		cfg->proxy_dhcp ? "67+4011 (boot info only)" : "67+4011", cfg->tftp_port,
-		cfg->root, ntftp);
+		cfg->http_port, cfg->root, per);
 
-	loops[ntftp].dhcp = dhcp;
-	int nloops = ntftp + 1, started = 0;
+	loops[nloops++].dhcp = dhcp;
+	dm.nloops = nloops;
+	int started = 0;
 	for (; started < nloops; started++)
 		if (pthread_create(&loops[started].thread, NULL, loop_main, &loops[started])) {
 			log_msg(LOG_ERR, "cannot start a thread");
@@ -441,19 +581,39 @@ int main(int argc, char **argv)
 	while (!rc) {
 		int sig = sigwaitinfo(&set, NULL);
 		if (sig == SIGHUP) {
-			struct rb_config *n = build_config(&f, err, sizeof(err));
-			if (!n) {
+			struct rb_config *n[2 * MAX_LOOPS + 1];
+			int ok = 1;
+			for (int i = 0; i < nloops && ok; i++) {
+				n[i] = loops[i].tftp ? NULL : build_config(&f, err, sizeof(err));
+				if (!loops[i].tftp && !n[i]) {
+					ok = 0;
+					for (int j = 0; j < i; j++)
+						if (n[j]) {
+							rb_config_free(n[j]);
+							free(n[j]);
+						}
+				}
+			}
+			if (!ok) {
 				log_msg(LOG_ERR, "reload failed, keeping the running configuration: %s", err);
 				continue;
 			}
-			if (strcmp(n->root, cfg->root) || n->tftp_port != cfg->tftp_port ||
-			    strcmp(n->interface, cfg->interface) || n->address != cfg->address ||
-			    n->proxy_dhcp != cfg->proxy_dhcp)
+			struct rb_config *c0 = loops[nloops - 1].dhcp ? n[nloops - 1] : NULL;
+			if (c0 && (strcmp(c0->root, cfg->root) || c0->tftp_port != cfg->tftp_port ||
+				   c0->http_port != cfg->http_port ||
+				   strcmp(c0->interface, cfg->interface) || c0->address != cfg->address ||
+				   c0->proxy_dhcp != cfg->proxy_dhcp))
 				log_msg(LOG_WARNING, "reload: interface, address, root, ports and "
 					"proxy mode take effect at restart only");
-			/* the DHCP loop takes n; ours stays the one the sockets were
-			 * opened with, which is what later reloads compare against */
-			dhcp_server_offer_config(dhcp, n);
+			/* each loop takes its copy; ours stays the one the sockets
+			 * were opened with, which later reloads compare against */
+			for (int i = 0; i < nloops; i++) {
+				if (loops[i].http)
+					http_server_offer_config(loops[i].http, n[i]);
+				else if (loops[i].dhcp)
+					dhcp_server_offer_config(loops[i].dhcp, n[i]);
+			}
+			log_msg(LOG_INFO, "configuration reloaded");
 		} else if (sig == SIGUSR1) {
 			log_msg(LOG_ERR, "an event loop stopped unexpectedly");
 			rc = EX_SOFTWARE;
@@ -465,6 +625,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < started; i++) {
 		if (loops[i].tftp)
 			tftp_server_stop(loops[i].tftp);
+		else if (loops[i].http)
+			http_server_stop(loops[i].http);
 		else
 			dhcp_server_stop(loops[i].dhcp);
 	}
@@ -474,11 +636,17 @@ int main(int argc, char **argv)
 	dhcp_server_stats(dhcp, &st);
 	dhcp_server_free(dhcp);      /* flushes the lease writer first */
 	log_msg(LOG_NOTICE, "stopped: %llu DHCP packets, %llu malformed, %llu offers, %llu acks, "
-		"%llu naks, %llu lease commits (%llu rows)", st.received, st.malformed, st.offer,
-		st.ack, st.nak, st.commits, st.lease_rows);
-	for (int i = 0; i < ntftp; i++)
-		tftp_server_free(loops[i].tftp);
+		"%llu naks, %llu lease commits (%llu rows); %llu HTTP requests",
+		st.received, st.malformed, st.offer, st.ack, st.nak, st.commits, st.lease_rows,
+		(unsigned long long)hsh.requests);
+	for (int i = 0; i < nloops; i++) {
+		if (loops[i].tftp)
+			tftp_server_free(loops[i].tftp);
+		else if (loops[i].http)
+			http_server_free(loops[i].http);
+	}
 	tftp_roots_close(&roots);
+	node_table_free(nodes);
 	rb_config_free(cfg);
 	free(cfg);
 	if (store)
