@@ -125,18 +125,11 @@ static void put_params(struct dhcp_builder *b, const struct rb_subnet *sn,
 {
 	if (sn)
 		dhcp_put_ip(b, DHO_SUBNET_MASK, htonl(sn->mask));
-	if (p->set & RBP_ROUTERS) {
-		uint32_t v[RB_MAX_ADDRS];
-		for (unsigned i = 0; i < p->nrouters; i++)
-			v[i] = htonl(p->routers[i]);
-		dhcp_put(b, DHO_ROUTERS, v, p->nrouters * 4);
-	}
-	if (p->set & RBP_DNS) {
-		uint32_t v[RB_MAX_ADDRS];
-		for (unsigned i = 0; i < p->ndns; i++)
-			v[i] = htonl(p->dns[i]);
-		dhcp_put(b, DHO_DNS, v, p->ndns * 4);
-	}
+	/* config.h: routers[] and dns[] are in network order already */
+	if (p->set & RBP_ROUTERS)
+		dhcp_put(b, DHO_ROUTERS, p->routers, p->nrouters * 4);
+	if (p->set & RBP_DNS)
+		dhcp_put(b, DHO_DNS, p->dns, p->ndns * 4);
 	if (p->set & RBP_DOMAIN)
 		dhcp_put_str(b, DHO_DOMAIN_NAME, p->domain);
 	if (p->set & RBP_MTU)

@@ -207,6 +207,12 @@ static void test_simultaneous_discovers(void **state)
 		uint8_t l;
 		const uint8_t *lt = ropt(s, 51, &l);
 		assert_true(lt && l == 4 && lt[2] == 600 >> 8 && lt[3] == (600 & 255));
+		const uint8_t *rt = ropt(s, 3, &l);          /* router 10.1.0.1, wire order */
+		assert_true(rt && l == 4);
+		assert_memory_equal(rt, "\x0a\x01\x00\x01", 4);
+		const uint8_t *mk = ropt(s, 1, &l);
+		assert_true(mk && l == 4);
+		assert_memory_equal(mk, "\xff\xff\x00\x00", 4);
 	}
 	stop();
 	/* restart from the store: every client keeps its address */
