@@ -52,7 +52,7 @@ done
 
 # rackbootd built with ASan/UBSan (and LeakSanitizer: it does not chroot)
 # against hostile DHCP input, every boot client kind, and kill -9 restarts.
-for t in dhcp_hostile dhcp_pxe dhcp_durability; do
+for t in dhcp_hostile dhcp_pxe dhcp_durability dhcp_clients; do
   run_one "integration-asan/$t" env RACKBOOTD="$PWD/$B/san/bin/rackbootd" \
     ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     bash "tests/integration/$t.sh"

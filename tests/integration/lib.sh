@@ -205,3 +205,208 @@ start_rackbootd() {
 
 # key=value lines from dhcpc.py: the value of KEY in the first block.
 kv() { sed -n "s/^$1=//p" | head -1; }
+
+# ---------------------------------------------------------------------------
+# More DHCP helpers (dhcp_clients.sh, dhcp_proxy.sh). Additions only:
+# nothing above changes (start_rackbootd, $DHCPC, kv are the section above's).
+DHCPC_PY="$ROOT/tests/integration/dhcpc.py"   # the same tool, as a path
+SCAPY_PY=/usr/bin/python3                     # Debian's python3: has python3-scapy
+
+# Poll every 0.1 s until COMMAND succeeds, for at most SECONDS (whole
+# seconds); the last try's status is the result.
+wait_until() { # seconds, command...
+  local n=$(( $1 * 10 )) i; shift
+  for ((i = 1; i < n; i++)); do "$@" && return 0; sleep 0.1; done
+  "$@"
+}
+
+# True once a UDP socket is bound to PORT inside namespace NS.
+udp_bound() { ip netns exec "$1" ss -Hlun "sport = :$2" 2>/dev/null | grep -q .; }   # ns, port
+
+# Kill everything that runs inside the namespaces named (SIGKILL).
+ns_kill() {
+  local ns p
+  for ns in "$@"; do
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+  done
+}
+
+# One more namespace, NAME as given (use "$PFX-..." names), loopback up. On
+# exit whatever runs in it is killed and it is deleted (NS_SRV/NS_CLI are
+# deleted by _cleanup already; this is for the others).
+netns_add() {
+  ip netns add "$1" || { fail "cannot create network namespace $1"; exit 1; }
+  at_exit "ip netns del $1"
+  at_exit "ns_kill $1"
+  ip -n "$1" link set lo up
+}
+
+# A switched segment instead of netns_setup's point-to-point veth: bridge
+# br0 in namespace $NS_BR ($PFX-br). $NS_SRV plugs in with $PFX-s
+# (198.18.0.1/24), $NS_CLI with $PFX-c (no address: a DHCP client's), and
+# every extra LETTER names a namespace $PFX-LETTER plugged in with
+# $PFX-LETTER (no address; add one with ip -n). Bridge ports are $PFX-bX.
+NS_BR=$PFX-br
+netns_bridge_setup() { # [letter...]
+  local l ns
+  netns_add "$NS_BR"
+  ip netns add "$NS_SRV" && ip netns add "$NS_CLI" || { fail "cannot create network namespaces"; exit 1; }
+  at_exit "ns_kill $NS_SRV $NS_CLI"
+  ip -n "$NS_SRV" link set lo up; ip -n "$NS_CLI" link set lo up
+  ip -n "$NS_BR" link add br0 type bridge stp_state 0 forward_delay 0
+  ip -n "$NS_BR" link set br0 up
+  for l in s c "$@"; do
+    case $l in s) ns=$NS_SRV ;; c) ns=$NS_CLI ;; *) ns=$PFX-$l; netns_add "$ns" ;; esac
+    ip link add "$PFX-$l" netns "$ns" type veth peer name "$PFX-b$l" netns "$NS_BR" ||
+      { fail "cannot create veth $PFX-$l"; exit 1; }
+    ip -n "$NS_BR" link set "$PFX-b$l" master br0 up
+    ip -n "$ns" link set "$PFX-$l" up
+  done
+  ip -n "$NS_SRV" addr add $SRV_IP/24 dev "$PFX-s"
+}
+
+# The build tree is shared and may be rebuilt while a test runs (a rebuild
+# removes build/rackbootd for a while): call rb_bin first and the test uses
+# one copy of $RACKBOOTD, in $WORK, for the server (start_rackbootd) and for
+# --list-leases alike. It points RACKBOOTD at the copy.
+rb_bin() {
+  [ "$RACKBOOTD" = "$WORK/rackbootd" ] && return 0
+  need "$RACKBOOTD"
+  cp "$RACKBOOTD" "$WORK/rackbootd" || { fail "cannot copy $RACKBOOTD"; exit 1; }
+  RACKBOOTD=$WORK/rackbootd
+}
+# rackbootd's lease table (ip mac state expires hostname), header dropped.
+rb_leases() { "$RACKBOOTD" --list-leases --state-dir "$1" | tail -n +2; }   # state dir
+
+# A hook script for udhcpc (-s), dhclient (-sf) and dhcpcd (-c) that saves
+# its environment to PREFIX.EVENT (udhcpc's $1: bound, renew...; dhclient's
+# and dhcpcd's $reason: BOUND, REBOOT, INFORM...), written atomically. With
+# "configure" it also puts the leased address on the interface (needed for
+# unicast renewals and releases); it never touches routes or resolv.conf.
+dhcp_hook_script() { # path, prefix, [configure]
+  cat >"$1" <<EOF
+#!/bin/sh
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+ev=\${reason:-\$1}
+env | sort >"$2.\$ev.tmp" && mv "$2.\$ev.tmp" "$2.\$ev"
+[ "${3:-}" = configure ] || exit 0
+case \$ev in
+  bound|renew) ip -4 addr flush dev "\$interface"; ip addr add "\$ip/\$mask" dev "\$interface" ;;
+  BOUND|RENEW|REBIND|REBOOT)
+    [ "\$new_ip_address" = "\$old_ip_address" ] || ip -4 addr flush dev "\$interface"
+    ip addr replace "\$new_ip_address/\$new_subnet_mask" dev "\$interface" ;;
+esac
+exit 0
+EOF
+  chmod 755 "$1"
+}
+# Does env dump FILE hold every KEY=VALUE given? Prints what differs.
+env_has() { # file, key=value...
+  local f=$1 kv bad=0; shift
+  [ -f "$f" ] || { echo "  # no $f"; return 1; }
+  for kv in "$@"; do
+    grep -qxF -- "$kv" "$f" && continue
+    echo "  # want $kv, got: $(grep -E "^${kv%%=*}=" "$f" | head -1 | tr -d '\n')"
+    bad=1
+  done
+  return $bad
+}
+# The value of KEY in a key=value listing FILE (env dumps, dhcpc.py output).
+kv_get() { sed -n "s/^$2=//p" "$1" | head -1; }   # file, key
+# Is address IP inside LO..HI (dotted quads)?
+ip_in_range() { # ip, lo, hi
+  local a b c
+  a=$(_ip2n "$1") && b=$(_ip2n "$2") && c=$(_ip2n "$3") && [ "$a" -ge "$b" ] && [ "$a" -le "$c" ]
+}
+_ip2n() {
+  local IFS=. q
+  read -r -a q <<<"$1"
+  [ ${#q[@]} = 4 ] || return 1
+  echo $(( (q[0] << 24) | (q[1] << 16) | (q[2] << 8) | q[3] ))
+}
+
+# Record every DHCP/BOOTP datagram (UDP 67, 68, 4011) seen on IF in
+# namespace NS, both directions, one line each in OUT:
+#   dir=in|out ethsrc= ethdst= src= dst= sport= dport= op= type= xid=
+#   flags= ciaddr= yiaddr= siaddr= chaddr= file= opts=1,3,6,...
+# (AF_PACKET, standard library only). Runs at most SECONDS; returns once it
+# listens. Sets SNIFF_PID (stopped on exit, or with stop_pid).
+dhcp_sniff() { # ns, if, out, seconds
+  cat >"$WORK/dhcp_sniff.py" <<'PYEOF'
+import socket, struct, sys, time
+ifname, out, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+s.bind((ifname, 0))
+s.settimeout(0.2)
+f = open(out, "a", buffering=1)
+f.write("# listening on %s\n" % ifname)
+names = {1: "DISCOVER", 2: "OFFER", 3: "REQUEST", 4: "DECLINE", 5: "ACK", 6: "NAK",
+         7: "RELEASE", 8: "INFORM"}
+hw = lambda b: ":".join("%02x" % x for x in b)
+q = socket.inet_ntoa
+end = time.time() + seconds
+while time.time() < end:
+    try:
+        fr, addr = s.recvfrom(65535)
+    except socket.timeout:
+        continue
+    if len(fr) < 14 + 20 + 8 + 240 or fr[12:14] != b"\x08\x00":
+        continue
+    ip = fr[14:]
+    ihl = (ip[0] & 15) * 4
+    if ip[9] != 17:
+        continue
+    udp = ip[ihl:]
+    sp, dp = struct.unpack("!HH", udp[:4])
+    if not {sp, dp} & {67, 68, 4011}:
+        continue
+    b = udp[8:]
+    if len(b) < 240:
+        continue
+    t, i, opts = "BOOTP", 240, []
+    while i < len(b) and b[i] != 255:
+        if b[i] == 0:
+            i += 1
+            continue
+        if i + 1 >= len(b):
+            break
+        opts.append(str(b[i]))
+        if b[i] == 53 and b[i + 1] >= 1:
+            t = names.get(b[i + 2], str(b[i + 2]))
+        i += 2 + b[i + 1]
+    f.write("dir=%s ethsrc=%s ethdst=%s src=%s dst=%s sport=%d dport=%d op=%d type=%s xid=%08x "
+            "flags=%04x ciaddr=%s yiaddr=%s siaddr=%s chaddr=%s file=%s opts=%s\n" % (
+                "out" if addr[2] == socket.PACKET_OUTGOING else "in", hw(fr[6:12]), hw(fr[0:6]),
+                q(ip[12:16]), q(ip[16:20]), sp, dp, b[0], t, struct.unpack("!I", b[4:8])[0],
+                struct.unpack("!H", b[10:12])[0], q(b[12:16]), q(b[16:20]), q(b[20:24]),
+                hw(b[28:34]), b[108:236].split(b"\0")[0].decode(errors="replace") or "-",
+                ",".join(opts)))
+PYEOF
+  need python3
+  ip netns exec "$1" timeout "$(( ${4%.*} + 5 ))" python3 "$WORK/dhcp_sniff.py" "$2" "$3" "$4" \
+    2>>"$WORK/dhcp_sniff.err" &
+  SNIFF_PID=$!
+  at_exit "stop_pid $SNIFF_PID"
+  wait_until 5 grep -q '^# listening' "$3" 2>/dev/null ||
+    { fail "DHCP sniffer on $2 did not start: $(head -c 300 "$WORK/dhcp_sniff.err" 2>/dev/null)"; exit 1; }
+}
+# A DHCPINFORM from IF with ciaddr CIADDR (the address must be on IF), sent
+# to DEST:67 (default broadcast); prints the first reply like dhcpc.py does
+# (key=value lines, or type=none).
+dhcp_inform() { # ns, if, ciaddr, [dest]
+  ip netns exec "$1" timeout 20 "$SCAPY_PY" - "$2" "$3" "${4:-255.255.255.255}" "$DHCPC_PY" <<'PYEOF'
+import os, random, sys
+ifname, ciaddr, dest, dhcpc_path = sys.argv[1:5]
+sys.path.insert(0, os.path.dirname(dhcpc_path))
+import dhcpc
+mac = dhcpc.mac_bytes(open("/sys/class/net/%s/address" % ifname).read().strip())
+xid = random.getrandbits(32)
+s = dhcpc.sock(ifname)
+s.sendto(dhcpc.request(mac, xid, "inform", "plain", ciaddr=ciaddr), (dest, 67))
+got = dhcpc.wait_replies(s, xid, 3.0, False)
+if not got:
+    print("type=none")
+else:
+    dhcpc.show(got[0])
+PYEOF
+}
