@@ -15,7 +15,10 @@
 
 struct ip_slot { uint32_t ip, idx1; };                   /* idx1 = index + 1; 0 = empty */
 struct hw_slot { uint8_t hw[16], hwlen; uint32_t idx1; };
-struct cursor { uint32_t lo, hi, next; };
+struct cursor {
+	uint32_t lo, hi, next;
+	bool full;     /* a whole pass found no never-used address (bindings are never removed) */
+};
 
 struct dhcp_pool {
 	struct pool_binding *b;
@@ -24,6 +27,8 @@ struct dhcp_pool {
 	struct hw_slot *hwt;  size_t hwcap, hwused;
 	uint32_t *reserved;   size_t nreserved;             /* sorted */
 	struct cursor *cur;   size_t ncur;
+	size_t scan;                                        /* where the reuse search goes on */
+	const struct rb_subnet *none_s;  int64_t none_at;   /* s had nothing free at second none_at */
 };
 
 static void *xcalloc(size_t n, size_t sz)
@@ -173,6 +178,11 @@ void pool_set_reserved(struct dhcp_pool *p, const struct rb_config *c)
 		if (c->hosts[i].ip)
 			p->reserved[p->nreserved++] = c->hosts[i].ip;
 	qsort(p->reserved, p->nreserved, sizeof(uint32_t), cmp_u32);
+	/* a reservation that went away makes its address never-used again;
+	 * subnets are new objects after a reload */
+	for (size_t i = 0; i < p->ncur; i++)
+		p->cur[i].full = false;
+	p->none_s = NULL;
 }
 
 bool pool_is_reserved(const struct dhcp_pool *p, uint32_t ip)
@@ -261,7 +271,7 @@ static struct cursor *cursor_for(struct dhcp_pool *p, const struct rb_range *r)
 	if (!c)
 		abort();
 	p->cur = c;
-	c[p->ncur] = (struct cursor){ r->lo, r->hi, r->lo };
+	c[p->ncur] = (struct cursor){ r->lo, r->hi, r->lo, false };
 	return &c[p->ncur++];
 }
 
@@ -287,9 +297,13 @@ uint32_t pool_choose(struct dhcp_pool *p, const struct rb_subnet *s, const uint8
 	if (requested && usable(p, s, requested, hw, hwlen, now))
 		return requested;
 	/* An address nobody has had yet, from a cursor that moves on, so a
-	 * storm does not rescan the taken part of the range for each client. */
+	 * storm does not rescan the taken part of the range for each client.
+	 * Once a pass finds none, none will ever appear (bindings are never
+	 * removed): later calls skip the range instead of probing all of it. */
 	for (unsigned r = 0; r < s->nranges; r++) {
 		struct cursor *c = cursor_for(p, &s->ranges[r]);
+		if (c->full)
+			continue;
 		uint64_t span = (uint64_t)c->hi - c->lo + 1;
 		for (uint64_t k = 0; k < span; k++) {
 			uint32_t ip = c->next;
@@ -297,18 +311,26 @@ uint32_t pool_choose(struct dhcp_pool *p, const struct rb_subnet *s, const uint8
 			if (!pool_by_ip(p, ip) && !pool_is_reserved(p, ip))
 				return ip;
 		}
+		c->full = true;
 	}
-	/* Then the address that has been free the longest: its last client is
-	 * the least likely to come back for it. */
-	struct pool_binding *best = NULL;
-	for (size_t i = 0; i < p->n; i++) {
+	/* Then a free address, taking the bindings in turn from where the last
+	 * search stopped: each address is reused about once per round, so the
+	 * one free the longest tends to go first, and the search is short while
+	 * much of the range is free. A subnet found full is not searched again
+	 * in the same second (a flood of new clients on a full range would
+	 * otherwise cost a scan of every binding each). */
+	if (p->none_s == s && p->none_at == now)
+		return 0;
+	for (size_t k = 0; k < p->n; k++) {
+		size_t i = (p->scan + k) % p->n;
 		struct pool_binding *b = &p->b[i];
 		if (pool_busy(b, now) || !pool_in_ranges(s, b->ip) || pool_is_reserved(p, b->ip))
 			continue;
-		if (!best || b->expires < best->expires)
-			best = b;
+		p->scan = i + 1;
+		return b->ip;
 	}
-	return best ? best->ip : 0;
+	p->none_s = s, p->none_at = now;
+	return 0;
 }
 
 void pool_to_lease(const struct pool_binding *b, int64_t now, struct lease *l)

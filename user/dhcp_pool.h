@@ -54,8 +54,9 @@ bool pool_is_reserved(const struct dhcp_pool *p, uint32_t ip);
 
 /* The address to offer this client in subnet s (RFC 2131 4.3.1 order):
  * its live or remembered binding, else `requested` if free, else the first
- * never-used address, else the longest-expired one. Returns 0 if the
- * subnet is exhausted. Does not change anything. */
+ * never-used address, else a free one, taken in turn. Returns 0 if the
+ * subnet is exhausted (remembered for the rest of that second). Changes no
+ * binding, only where the next search starts. */
 uint32_t pool_choose(struct dhcp_pool *p, const struct rb_subnet *s, const uint8_t *hw,
 		     uint8_t hwlen, uint32_t requested, int64_t now);
 /* Record that ip now belongs to hw in `state` until `expires`. The client's

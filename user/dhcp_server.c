@@ -55,6 +55,10 @@ struct dhcp_server {
 	/* malformed-packet log limiter: at most LOG_BURST lines per second */
 	time_t log_sec;
 	unsigned log_count;
+	/* the same for "no free address": a full range and a stream of new
+	 * clients is one line per DISCOVER otherwise */
+	time_t full_sec;
+	unsigned full_count;
 	struct {
 		_Atomic unsigned long long received, malformed, discover, offer, request, ack,
 			nak, decline, release, inform, ignored, store_errors;
@@ -210,10 +214,13 @@ static void reply_start(struct dhcp_server *s, struct dhcp_builder *b, uint8_t *
 	dhcp_put_ip(b, DHO_SERVER_ID, htonl(s->cfg->address));
 }
 
-/* Relay agent information (82) goes back exactly as it came (RFC 3046),
- * last, after everything else. */
+/* The client identifier (61) goes back unaltered (RFC 6842, in every
+ * reply, NAKs too); relay agent information (82) goes back exactly as it
+ * came (RFC 3046), last, after everything else. */
 static size_t reply_finish(struct dhcp_builder *b, const struct dhcp_msg *m)
 {
+	if (m->opt[DHO_CLIENT_ID].present)
+		dhcp_put(b, DHO_CLIENT_ID, m->opt[DHO_CLIENT_ID].data, m->opt[DHO_CLIENT_ID].len);
 	if (m->opt[DHO_RELAY_AGENT].present)
 		dhcp_put(b, DHO_RELAY_AGENT, m->opt[DHO_RELAY_AGENT].data,
 			 m->opt[DHO_RELAY_AGENT].len);
@@ -369,9 +376,17 @@ static void handle_discover(struct dhcp_server *s, const struct dhcp_msg *m,
 		ip = pool_choose(s->pool, sn, m->chaddr, m->hlen, req, now);
 	}
 	if (!ip) {
+		s->st.ignored++;
+		if (now != s->full_sec) {
+			if (s->full_count > LOG_BURST)
+				log_msg(LOG_WARNING, "dhcp: %u more clients found no free address",
+					s->full_count - LOG_BURST);
+			s->full_sec = now, s->full_count = 0;
+		}
+		if (++s->full_count > LOG_BURST)
+			return;
 		dhcp_format_hw(m, hw, sizeof(hw));
 		log_msg(LOG_WARNING, "dhcp: no free address for %s in %s", hw, sn->where);
-		s->st.ignored++;
 		return;
 	}
 	struct pool_binding *rel, *b = pool_by_ip(s->pool, ip);
