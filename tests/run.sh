@@ -52,10 +52,21 @@ done
 
 # rackbootd built with ASan/UBSan (and LeakSanitizer: it does not chroot)
 # against hostile DHCP input, every boot client kind, and kill -9 restarts.
-for t in dhcp_hostile dhcp_pxe dhcp_durability dhcp_clients; do
+for t in dhcp_hostile dhcp_pxe dhcp_durability dhcp_clients http_files; do
   run_one "integration-asan/$t" env RACKBOOTD="$PWD/$B/san/bin/rackbootd" \
     ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     bash "tests/integration/$t.sh"
+done
+
+# ---------------------------------------------------------------------------
+# End-to-end boots (tests/e2e): real firmware in QEMU (TCG, no KVM) boots
+# from rackbootd to a kernel and initramfs. The images come first: built
+# (reproducibly, twice) from Debian packages into build/images. About 4
+# minutes in all; each VM is bounded (BOOT_BOUND, default 150 s).
+run_one "e2e/images" bash tests/e2e/images.sh
+for t in tests/e2e/*.sh; do
+  case $(basename "$t") in lib-e2e.sh|images.sh) continue ;; esac
+  run_one "e2e/$(basename "$t" .sh)" bash "$t"
 done
 
 echo

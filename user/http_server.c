@@ -41,6 +41,7 @@
 #define MAX_LISTEN    8
 #define PUMP_BUDGET   (4u << 20)     /* body bytes per connection per turn */
 #define TICK_MS       250
+#define LINGER_MS     2000           /* after a final response: drain this long */
 
 enum op { OP_ACCEPT = 1, OP_RECV, OP_POLLOUT, OP_TICK, OP_WAKE };
 
@@ -50,6 +51,7 @@ struct conn {
 	bool busy;                 /* an operation is in flight */
 	bool closing;              /* close once it completes */
 	bool keep_alive, stream, head_only;
+	bool draining;             /* final response sent, write side shut */
 	char in[HTTP_MAX_HEAD];
 	size_t in_len;
 	struct mbuf out;           /* response head (+ generated body) */
@@ -239,6 +241,23 @@ static void respond_error(struct conn *c, int status, bool keep_alive, bool head
 
 static void process_input(struct http_server *s, struct conn *c);
 
+/* RFC 9112 9.6: close in stages. Closing with the client's bytes unread
+ * (the rest of an oversized head, a request body, pipelined requests)
+ * makes the kernel answer with a reset, which can destroy the response
+ * before the client has read it. Half-close, discard what still comes,
+ * close on EOF or after LINGER_MS. */
+static void linger(struct http_server *s, struct conn *c)
+{
+	if (shutdown(c->fd, SHUT_WR) < 0) {
+		conn_close(s, c);
+		return;
+	}
+	c->draining = true;
+	c->in_len = 0;
+	c->deadline_us = s->now + LINGER_MS * 1000ull;
+	post_recv(s, c);
+}
+
 static void response_done(struct http_server *s, struct conn *c)
 {
 	struct http_shared *sh = s->sh;
@@ -247,7 +266,7 @@ static void response_done(struct http_server *s, struct conn *c)
 	bool keep = c->keep_alive;
 	response_reset(s, c);
 	if (!keep) {
-		conn_close(s, c);
+		linger(s, c);
 		return;
 	}
 	c->deadline_us = s->now + sh->idle_timeout_ms * 1000ull;
@@ -303,7 +322,9 @@ wait:
  * leave), whatever the client's encoding was. */
 static int open_beneath(int root_fd, const char *path, struct stat *st)
 {
-	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+	/* O_NONBLOCK: opening a FIFO (or a device) must not block the loop;
+	 * it is refused below, and sendfile from a regular file ignores it */
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
 	while (*path == '/')
 		path++;
@@ -571,11 +592,13 @@ static void on_accept(struct http_server *s, int fd)
 	struct http_shared *sh = s->sh;
 	if (atomic_fetch_add(&sh->conns, 1) >= sh->max_conns) {
 		/* over the cap: say so in one write and go (never wait on it) */
-		static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n"
-					   "Content-Length: 0\r\nConnection: close\r\n\r\n";
+		char busy[128];
+		int n = snprintf(busy, sizeof(busy), "HTTP/1.1 503 Service Unavailable\r\n"
+				 "Retry-After: %u\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+				 sh->retry_after_s);
 		atomic_fetch_sub(&sh->conns, 1);
 		atomic_fetch_add(&sh->rejected_conns, 1);
-		if (send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		if (send(fd, busy, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 			(void)0;   /* it was a courtesy */
 		close(fd);
 		return;
@@ -601,7 +624,8 @@ static void sweep(struct http_server *s)
 	for (uint32_t i = 0; i < s->nc; i++) {
 		struct conn *c = s->c[i];
 		if (c && !c->closing && c->deadline_us <= s->now) {
-			atomic_fetch_add(&s->sh->timeouts, 1);
+			if (!c->draining)
+				atomic_fetch_add(&s->sh->timeouts, 1);
 			conn_close(s, c);
 		}
 	}
@@ -655,6 +679,10 @@ static void dispatch(struct http_server *s, struct io_uring_cqe *cqe)
 	if (op == OP_RECV) {
 		if (res <= 0) {
 			conn_close(s, c);   /* peer closed, or an error */
+			return;
+		}
+		if (c->draining) {      /* discard until EOF or the deadline */
+			post_recv(s, c);
 			return;
 		}
 		c->in_len += (size_t)res;

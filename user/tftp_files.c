@@ -144,7 +144,9 @@ int tftp_open_read(const struct tftp_roots *r, const char *name, bool permissive
 
 	if (tftp_resolve(r, name, &dirfd, &rel, e))
 		return -1;
-	fd = openat2_beneath(r, dirfd, rel, O_RDONLY, 0);
+	/* O_NONBLOCK: a FIFO or device in the root must not block the loop
+	 * (it is refused below; reads of regular files ignore the flag) */
+	fd = openat2_beneath(r, dirfd, rel, O_RDONLY | O_NONBLOCK, 0);
 	if (fd < 0) {
 		tftp_err_from_errno(e, errno);
 		return -1;
