@@ -410,3 +410,34 @@ else:
     dhcpc.show(got[0])
 PYEOF
 }
+
+# ---------------------------------------------------------------------------
+# HTTP helpers (http_*.sh). Additions only.
+HTTPC="$ROOT/tests/integration/httpc.py"   # raw HTTP/1.1 tool (python3, stdlib only)
+
+# True once a TCP socket listens on PORT inside the server namespace.
+tcp_listening() { in_srv ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }   # port
+
+# rackbootd on $SRV_IP serving ROOT over HTTP on PORT (TFTP on PORT+1, a
+# DHCP range on the veth subnet, state in $WORK/state-PORT), plus any extra
+# flags; waits until HTTP listens. Sets RB_PID (stopped on exit or with
+# stop_pid). Call rb_bin first.
+start_rackbootd_http() { # port, root, [flags...]
+  local port=$1 root=$2; shift 2
+  mkdir -p "$WORK/state-$port"
+  start_rackbootd --interface "$PFX-s" --address $SRV_IP/24 --root "$root" \
+    --dhcp-range 198.18.0.100,198.18.0.150 --state-dir "$WORK/state-$port" \
+    --http-port "$port" --tftp-port $((port + 1)) "$@"
+  wait_until 5 tcp_listening "$port" ||
+    { fail "rackbootd does not listen on HTTP port $port"; cat "$WORK/rackbootd.log"; exit 1; }
+}
+
+# The value of the sample NAME (exact, labels included, e.g.
+# 'rackboot_http_responses_total{code="5xx"}') in /metrics on PORT, or
+# "none" if /metrics or the sample is missing.
+http_metric() { # port, name
+  local v
+  v=$(in_cli curl -s --max-time 5 "http://$SRV_IP:$1/metrics" |
+      awk -v n="$2" '$1 == n { print $2; exit }')
+  echo "${v:-none}"
+}
