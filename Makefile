@@ -28,7 +28,7 @@ UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 UNIT_BIN_SAN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests-san/%)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 
-.PHONY: all deps test demo bench clean tests fuzz images
+.PHONY: all deps test demo bench clean tests fuzz images e2e
 all: $(PROGS) $(PROGS_SAN) $(UNIT_BIN) $(UNIT_BIN_SAN) $(FUZZ_BIN)
 
 deps:
@@ -80,6 +80,11 @@ test: deps all
 
 images: deps
 	@bash images/build.sh
+
+# tests/e2e/*.sh: real firmware in QEMU (SeaBIOS + iPXE ROMs, OVMF) boots from
+# rackbootd to the kernel and initramfs of `make images`; tests/run.sh counts.
+e2e: deps $(B)/rackbootd images
+	@TESTS=$${TESTS:-e2e/} bash tests/run.sh
 
 demo: deps all
 	@bash scripts/demo.sh

@@ -15,6 +15,11 @@ PKGS=(
   wrk nginx-light
   # boot images (iPXE binaries for the demo)
   ipxe
+  # end-to-end boots (tests/e2e, make images): QEMU without KVM, its iPXE NIC
+  # ROMs, UEFI firmware, and cpio for the initramfs. The kernel and
+  # busybox-static are only downloaded by images/build.sh, never installed
+  # (busybox-static conflicts with busybox, which the tests use).
+  qemu-system-x86 ipxe-qemu ovmf cpio
   # benchmark plots
   gnuplot-nox
 )
