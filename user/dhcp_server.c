@@ -169,6 +169,14 @@ static bool put_boot(struct dhcp_server *s, struct dhcp_builder *b, const struct
 		static const uint8_t pxe43[] = { 6, 1, 8, 255 };
 		dhcp_put(b, DHO_VENDOR, pxe43, sizeof(pxe43));
 	}
+	/* iPXE keeps collecting offers for 2 s (DHCP_DISC_PROXY_TIMEOUT_SEC) in
+	 * case a ProxyDHCP server answers too, unless the offer says there is
+	 * none: iPXE option 175.176 (no-pxedhcp). Our offer already carries its
+	 * script URL, so there is nothing to wait for. */
+	if (!proxy && d->kind == BOOT_IPXE_SCRIPT) {
+		static const uint8_t no_pxedhcp[] = { 176, 1, 1 };
+		dhcp_put(b, DHO_IPXE_ENCAP, no_pxedhcp, sizeof(no_pxedhcp));
+	}
 	if (m->opt[DHO_UUID].present)
 		dhcp_put(b, DHO_UUID, m->opt[DHO_UUID].data, m->opt[DHO_UUID].len);
 	return true;
@@ -792,10 +800,33 @@ static void take_new_config(struct dhcp_server *s)
 		n->nhosts);
 }
 
+/* The sockets are bound to 0.0.0.0, so a broadcast heard on any interface
+ * reaches them. Only --interface is ours: a client's broadcast that came in
+ * elsewhere (another LAN of this host) is not for us. Relayed requests
+ * (giaddr set) and unicasts to our address are routed here on purpose and
+ * may arrive on any interface. */
+static bool foreign_broadcast(const struct dhcp_server *s, struct msghdr *h,
+			      const uint8_t *buf, size_t len)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+		if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO)
+			continue;
+		struct in_pktinfo pi;
+		memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+		if ((unsigned)pi.ipi_ifindex == s->ifindex)
+			return false;
+		if (len >= 28 && (buf[24] | buf[25] | buf[26] | buf[27]))
+			return false;                   /* giaddr: relayed */
+		return pi.ipi_addr.s_addr != htonl(s->cfg->address);
+	}
+	return false;
+}
+
 /* Read every datagram waiting on fd, in batches. */
 static void drain(struct dhcp_server *s, int fd, bool binl)
 {
 	static __thread uint8_t bufs[RX_BATCH][2048];
+	static __thread char cbufs[RX_BATCH][CMSG_SPACE(sizeof(struct in_pktinfo))];
 	struct mmsghdr mm[RX_BATCH];
 	struct iovec iov[RX_BATCH];
 	struct sockaddr_in src[RX_BATCH];
@@ -803,14 +834,23 @@ static void drain(struct dhcp_server *s, int fd, bool binl)
 		for (int i = 0; i < RX_BATCH; i++) {
 			iov[i] = (struct iovec){ bufs[i], sizeof(bufs[i]) };
 			mm[i].msg_hdr = (struct msghdr){ .msg_name = &src[i],
-				.msg_namelen = sizeof(src[i]), .msg_iov = &iov[i], .msg_iovlen = 1 };
+				.msg_namelen = sizeof(src[i]), .msg_iov = &iov[i], .msg_iovlen = 1,
+				.msg_control = cbufs[i], .msg_controllen = sizeof(cbufs[i]) };
 		}
 		int n = recvmmsg(fd, mm, RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
 		s->rx_us = mono_us();    /* one clock read per batch */
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
+			if (foreign_broadcast(s, &mm[i].msg_hdr, bufs[i], mm[i].msg_len)) {
+				s->st.received++;
+				s->st.ignored++;
+				if (s->verbosity >= 2)
+					log_msg(LOG_DEBUG, "dhcp: ignored a broadcast from another interface");
+				continue;
+			}
 			dhcp_server_input(s, bufs[i], mm[i].msg_len, &src[i], binl);
+		}
 		if (n < RX_BATCH)
 			return;
 	}
