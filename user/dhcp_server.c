@@ -299,6 +299,21 @@ static void client_hostname(const struct dhcp_msg *m, const struct rb_host *h, c
 	out[n] = 0;
 }
 
+/* The node's timeline (GET /nodes): what it was offered and told to boot. */
+static void note_event(struct dhcp_server *s, const struct dhcp_msg *m, uint8_t kind,
+		       uint32_t ip, const struct boot_decision *d, bool booting)
+{
+	if (!s->nodes || m->htype != 1 || m->hlen != 6)
+		return;
+	struct node_event e = { .kind = kind, .ok = true, .ip = ip };
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	e.t_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (booting)
+		snprintf(e.what, sizeof(e.what), "%s: %.60s", d->why, d->file);
+	node_table_event_mac(s->nodes, m->chaddr, &e);
+}
+
 static void log_reply(struct dhcp_server *s, const char *what, uint32_t ip,
 		      const struct dhcp_msg *m, const struct boot_decision *d, bool booting)
 {
@@ -415,6 +430,7 @@ static void handle_discover(struct dhcp_server *s, const struct dhcp_msg *m,
 	send_now(s, buf, len, &how);
 	s->st.offer++;
 	log_reply(s, "DHCPOFFER", ip, m, &d, booting);
+	note_event(s, m, NEV_DHCP_OFFER, ip, &d, booting);
 }
 
 /* ACK a binding: record it, then send once durable. */
@@ -443,6 +459,7 @@ static void ack_binding(struct dhcp_server *s, const struct dhcp_msg *m,
 	reply_route(s, m, DHCPACK, ip, src, false, &a->how);
 	s->st.ack++;
 	log_reply(s, "DHCPACK", ip, m, &d, booting);
+	note_event(s, m, NEV_DHCP_ACK, ip, &d, booting);
 	store_binding(s, b, a);
 }
 
@@ -602,6 +619,7 @@ static void handle_boot_only(struct dhcp_server *s, const struct dhcp_msg *m,
 	else
 		s->st.ack++;
 	log_reply(s, binl ? "PXE boot ACK" : "proxyDHCP OFFER", ntohl(m->ciaddr), m, &d, true);
+	note_event(s, m, binl ? NEV_PXE_ACK : NEV_PROXY_OFFER, ntohl(m->ciaddr), &d, true);
 }
 
 void dhcp_server_input(struct dhcp_server *s, const uint8_t *buf, size_t len,

@@ -61,6 +61,8 @@ struct conn {
 	uint64_t file_left;
 	uint64_t deadline_us;
 	uint64_t req_us;           /* when the request head was complete */
+	uint64_t body_len;         /* of the response, for the node timeline */
+	char path[96];             /* of the request, for the node timeline */
 	int status;
 	struct sockaddr_in peer, local;
 };
@@ -213,6 +215,7 @@ static void head_start(struct conn *c, int status, bool keep_alive)
 
 static void head_end(struct conn *c, const char *type, uint64_t length)
 {
+	c->body_len = c->head_only ? 0 : length;
 	if (type)
 		mbuf_printf(&c->out, "Content-Type: %s\r\n", type);
 	mbuf_printf(&c->out, "Content-Length: %" PRIu64 "\r\nConnection: %s\r\n\r\n", length,
@@ -262,7 +265,18 @@ static void response_done(struct http_server *s, struct conn *c)
 {
 	struct http_shared *sh = s->sh;
 	atomic_fetch_add_explicit(&sh->status[c->status / 100 % 6], 1, memory_order_relaxed);
-	hist_observe(&sh->latency, now_us() - c->req_us);
+	uint64_t took = now_us() - c->req_us;
+	hist_observe(&sh->latency, took);
+	if (s->o.nodes && c->path[0] && strcmp(c->path, "/metrics") && strcmp(c->path, "/nodes")) {
+		struct node_event e = { .kind = NEV_HTTP, .ok = c->status < 400,
+					.status = (uint16_t)c->status, .bytes = c->body_len,
+					.dur_ms = (uint32_t)(took / 1000) };
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		e.t_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - e.dur_ms;
+		snprintf(e.what, sizeof(e.what), "%.71s", c->path);
+		node_table_event_ip(s->o.nodes, ntohl(c->peer.sin_addr.s_addr), &e);
+	}
 	bool keep = c->keep_alive;
 	response_reset(s, c);
 	if (!keep) {
@@ -517,11 +531,29 @@ static void serve_metrics(struct http_server *s, struct conn *c, const struct ht
 	mbuf_free(&b);
 }
 
+/* Every node's boot timeline, from the daemon's own events. */
+static void serve_nodes(struct http_server *s, struct conn *c, const struct http_request *r)
+{
+	struct mbuf b = { 0 };
+	if (s->o.nodes)
+		node_table_render(s->o.nodes, &b);
+	else
+		mbuf_printf(&b, "# no node table\n");
+	if (b.oom)
+		respond_error(c, 500, r->keep_alive, r->method == HTTP_HEAD);
+	else
+		respond_text(c, 200, r->keep_alive, "Cache-Control: no-store\r\n",
+			     "text/plain; charset=utf-8", b.p, b.len, r->method == HTTP_HEAD);
+	mbuf_free(&b);
+}
+
 static void handle(struct http_server *s, struct conn *c, const struct http_request *r)
 {
 	atomic_fetch_add_explicit(&s->sh->requests, 1, memory_order_relaxed);
 	c->req_us = s->now;
 	c->head_only = r->method == HTTP_HEAD;
+	c->body_len = 0;
+	snprintf(c->path, sizeof(c->path), "%.95s", r->path);
 	if (s->o.verbosity >= 2) {
 		char a[INET_ADDRSTRLEN];
 		inet_ntop(AF_INET, &c->peer.sin_addr, a, sizeof(a));
@@ -530,6 +562,8 @@ static void handle(struct http_server *s, struct conn *c, const struct http_requ
 	}
 	if (!strcmp(r->path, "/metrics"))
 		serve_metrics(s, c, r);
+	else if (!strcmp(r->path, "/nodes"))
+		serve_nodes(s, c, r);
 	else if (!strcmp(r->path, "/boot.ipxe"))
 		serve_boot_script(s, c, r);
 	else
@@ -551,6 +585,8 @@ static void process_input(struct http_server *s, struct conn *c)
 	}
 	if (n < 0) {
 		atomic_fetch_add(&s->sh->bad_requests, 1);
+		c->path[0] = 0;
+		c->head_only = false;
 		c->req_us = s->now;
 		respond_error(c, -n, false, false);
 		c->in_len = 0;

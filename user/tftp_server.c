@@ -307,6 +307,10 @@ static void session_close(struct tftp_server *s, struct session *x, bool ok)
 		s->st.failed++;
 	if (ok && s->o.durations)
 		hist_observe(s->o.durations, now_us() - x->started_us);
+	if (s->o.on_done && x->filename)
+		s->o.on_done(s->o.on_done_arg, &x->peer, x->filename,
+			     ok ? (x->is_write ? x->write_off : x->file_size) : 0,
+			     now_us() - x->started_us, ok);
 	heap_remove(&s->timers, &x->timer);
 	if (x->recv_armed) {
 		struct io_uring_sqe *sqe = get_sqe(s);

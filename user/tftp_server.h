@@ -6,6 +6,8 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
 
 #include "tftp_files.h"
 #include "tftp_options.h"
@@ -23,6 +25,10 @@ struct tftp_server_opts {
 	unsigned port_lo, port_hi;
 	long idle_exit_ms;           /* inetd mode: exit when idle this long; <0 never */
 	struct hist *durations;      /* NULL, or where completed transfer times go */
+	/* NULL, or told of every transfer that ends (for the node timeline) */
+	void (*on_done)(void *arg, const struct sockaddr_storage *peer, const char *filename,
+			uint64_t bytes, uint64_t dur_us, bool ok);
+	void *on_done_arg;
 };
 
 /* Serve the bound UDP sockets `fds` (ownership passes to the server). */

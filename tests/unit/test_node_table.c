@@ -6,7 +6,10 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "metrics.h"
 
 #include "node_table.h"
 
@@ -103,12 +106,52 @@ static void test_threads(void **state)
 	node_table_free(shared);
 }
 
+static void test_timeline(void **state)
+{
+	(void)state;
+	struct node_table *t = node_table_new();
+	uint8_t a[6];
+	struct mbuf b = { 0 };
+	mac(a, 9);
+	struct node_event e = { .kind = NEV_DHCP_OFFER, .ok = true, .ip = 0x0a000009, .t_ms = 1000 };
+	snprintf(e.what, sizeof(e.what), "bios pxe: undionly.kpxe");
+	node_table_event_mac(t, a, &e);                 /* creates the node */
+	node_table_update(t, a, 0x0a000009, NULL, "bios");
+	struct node_event f = { .kind = NEV_TFTP, .ok = true, .bytes = 74213, .dur_ms = 310,
+				.t_ms = 1500 };
+	snprintf(f.what, sizeof(f.what), "undionly.kpxe");
+	node_table_event_ip(t, 0x0a000009, &f);
+	node_table_event_ip(t, 0x0a0000ff, &f);         /* nobody there: dropped */
+	struct node_event h = { .kind = NEV_HTTP, .ok = true, .status = 200, .bytes = 8u << 20,
+				.dur_ms = 100, .t_ms = 3000 };
+	snprintf(h.what, sizeof(h.what), "/vmlinuz");
+	node_table_event_ip(t, 0x0a000009, &h);
+	node_table_render(t, &b);
+	assert_non_null(strstr(b.p, "node 02:00:00:00:00:09  ip 10.0.0.9  arch bios"));
+	assert_non_null(strstr(b.p, "+0.000s  dhcp offer   10.0.0.9 bios pxe: undionly.kpxe"));
+	assert_non_null(strstr(b.p, "+0.500s  tftp         undionly.kpxe done, 72 KiB in 0.310s"));
+	assert_non_null(strstr(b.p, "+2.000s  http         /vmlinuz 200, 8192 KiB in 0.100s"));
+	assert_non_null(strstr(b.p, "total 2.100s, tftp 72 KiB, http 8192 KiB\n"));
+	mbuf_free(&b);
+	/* a long boot keeps the newest NODE_EVENTS events and says so */
+	for (int i = 0; i < NODE_EVENTS + 5; i++) {
+		h.t_ms = 4000 + i;
+		node_table_event_ip(t, 0x0a000009, &h);
+	}
+	node_table_render(t, &b);
+	assert_non_null(strstr(b.p, "(oldest events dropped)"));
+	assert_null(strstr(b.p, "dhcp offer"));
+	mbuf_free(&b);
+	node_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_update_and_lookup),
 		cmocka_unit_test(test_many_and_long_strings),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_timeline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

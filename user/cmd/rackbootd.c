@@ -433,6 +433,21 @@ static void daemon_metrics(struct mbuf *b, void *arg)
 		    &m->tftp_durations);
 }
 
+/* A TFTP transfer ended: on the timeline of the node at that address. */
+static void tftp_done(void *arg, const struct sockaddr_storage *peer, const char *filename,
+		      uint64_t bytes, uint64_t dur_us, bool ok)
+{
+	if (peer->ss_family != AF_INET)
+		return;
+	struct node_event e = { .kind = NEV_TFTP, .ok = ok, .bytes = bytes,
+				.dur_ms = (uint32_t)(dur_us / 1000) };
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	e.t_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - e.dur_ms;
+	snprintf(e.what, sizeof(e.what), "%s", filename);
+	node_table_event_ip(arg, ntohl(((const struct sockaddr_in *)peer)->sin_addr.s_addr), &e);
+}
+
 static void apply_http_flags(const struct flags *f, struct http_shared *sh)
 {
 	http_shared_init(sh);
@@ -496,7 +511,8 @@ int main(int argc, char **argv)
 		return EX_NOINPUT;
 	}
 	struct tftp_server_opts so = { .roots = &roots, .verbosity = f.verbosity,
-				       .idle_exit_ms = -1, .durations = &dm.tftp_durations };
+				       .idle_exit_ms = -1, .durations = &dm.tftp_durations,
+				       .on_done = tftp_done, .on_done_arg = nodes };
 	tftp_limits_default(&so.limits);
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int per = ncpu < 1 ? 1 : ncpu > MAX_LOOPS ? MAX_LOOPS : (int)ncpu;
