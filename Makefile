@@ -86,7 +86,7 @@ images: deps
 e2e: deps $(B)/rackbootd images
 	@TESTS=$${TESTS:-e2e/} bash tests/run.sh
 
-demo: deps all
+demo: deps all images
 	@bash scripts/demo.sh
 
 bench: deps all

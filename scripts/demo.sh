@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# make demo: start build/rackbootd (DHCP + TFTP) with the bundled iPXE boot
+# make demo, part 1: start build/rackbootd (DHCP + TFTP) with the bundled iPXE boot
 # programs in a private network namespace; let crafted firmware of every
 # kind (BIOS PXE, UEFI x64/arm64 PXE, UEFI HTTP boot, iPXE) ask it for an
 # address and a boot file, fetch the files the way real clients do
 # (iPXE blksize 1432, UEFI tsize + blksize 1468 + windowsize 4, tftp-hpa,
 # curl, busybox), then a burst of 50 parallel fetches, and list the leases.
+# Part 2 (scripts/demo-boot.sh) boots real QEMU machines from rackbootd:
+# one, then three at once, and prints the daemon's timeline of each.
 # Prints what happened and cleans up, whatever happens.
 set -u
 cd "$(dirname "$0")/.."
@@ -95,5 +97,12 @@ grep -v "^RRQ" "$WORK/server.log" | head -8 | sed 's/^/  /'
 echo "  ... $(wc -l < "$WORK/server.log") lines in all; server CPU time so far ${cpu}s"
 echo
 total_bad=$((bad + 50 - burst_ok + dhcp_bad))
-echo "== summary: 5 firmware kinds through DHCP ($dhcp_bad failed), $((ok + burst_ok)) TFTP transfers intact, $total_bad failures in all"
+echo "== so far: 5 firmware kinds through DHCP ($dhcp_bad failed), $((ok + burst_ok)) TFTP transfers intact"
+kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; SRV_PID=
+
+echo
+echo "######## Part 2: real machines boot (QEMU) ########"
+bash scripts/demo-boot.sh || total_bad=$((total_bad + 1))
+echo
+echo "== demo: $total_bad failures in all"
 [ $total_bad = 0 ]
