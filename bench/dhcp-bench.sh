@@ -237,28 +237,11 @@ case $PIN in none) PIN_SRV=(); PIN_CLI=() ;; split) PIN_SRV=(taskset -c 1); PIN_
 [ -x "$KEA" ] || log "warning: $KEA not found: kea rows will be unavailable"
 [ -x "$DNSMASQ" ] || log "warning: $DNSMASQ not found: dnsmasq rows will be unavailable"
 
-# cgroup v2 for CPU accounting (as bench/tftp-bench.sh): cpu.stat usage_usec
-# counts every thread and process of the group, kernel time included.
-if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then CG_ROOT=/sys/fs/cgroup
-elif [ "$(stat -fc %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then CG_ROOT=/sys/fs/cgroup/unified
-else die "no cgroup v2 hierarchy found"; fi
-mkdir "$CG_ROOT/$CG_PFX-probe" 2>/dev/null || die "cannot create a cgroup under $CG_ROOT"
-rmdir "$CG_ROOT/$CG_PFX-probe"
+# cgroup v2 for CPU accounting (bench/lib-cgroup.sh, as the TFTP bench).
+source "$ROOT/bench/lib-cgroup.sh"
+cg_find_root
+[ "$CG_KIND" = v2 ] || die "no cgroup v2 hierarchy found"
 
-cg_usage_us() { awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat"; }
-cg_nprocs() { wc -l < "$1/cgroup.procs" 2>/dev/null || echo 0; }
-cg_stop() { # kill everything in one of our own cgroups, then remove it
-  local cg=$1 p
-  [ -d "$cg" ] || return 0
-  for _ in $(seq 1 50); do
-    [ "$(cg_nprocs "$cg")" -eq 0 ] && break
-    if [ -e "$cg/cgroup.kill" ]; then echo 1 > "$cg/cgroup.kill" 2>/dev/null
-    else for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done; fi
-    sleep 0.1
-  done
-  rmdir "$cg" 2>/dev/null || log "warning: could not remove cgroup $cg"
-}
-CLK_TCK=$(getconf CLK_TCK)
 # per-thread CPU ticks of a process: "tid ticks" lines
 thread_ticks() {
   local t
@@ -271,7 +254,6 @@ busiest() { # file0 file1 seconds
   awk -v s="$3" -v hz="$CLK_TCK" 'NR == FNR { a[$1] = $2; next }
     ($1 in a) { d = $2 - a[$1]; if (d > m) m = d } END { if (s > 0) printf "%.2f", m / hz / s }' "$1" "$2"
 }
-machine_busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 udp_counter() { # netns name -> value of Udp: NAME
   ip netns exec "$1" awk -v k="$2" '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++) if ($i == k) c = i; h = 1 } else { print $c; exit } }' /proc/net/snmp
 }

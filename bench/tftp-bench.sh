@@ -114,52 +114,16 @@ if [ ! -x "$LOAD" ] || [ "$ROOT/bench/tftp-load.c" -nt "$LOAD" ]; then
   fi
 fi
 
-# cgroup for server CPU accounting: cgroup v2 (cpu.stat usage_usec is always
-# there, no controller needed), else v1 cpuacct.
-if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
-  CG_ROOT=/sys/fs/cgroup; CG_KIND=v2
-elif [ "$(stat -fc %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
-  CG_ROOT=/sys/fs/cgroup/unified; CG_KIND=v2
-elif [ -f /sys/fs/cgroup/cpuacct/cpuacct.usage ]; then
-  CG_ROOT=/sys/fs/cgroup/cpuacct; CG_KIND=v1
-else
-  die "no writable cgroup v2 or v1 cpuacct hierarchy found"
-fi
-mkdir "$CG_ROOT/$CG_PFX-probe" 2>/dev/null || die "cannot create a cgroup under $CG_ROOT"
-rmdir "$CG_ROOT/$CG_PFX-probe"
+# cgroup for server CPU accounting (bench/lib-cgroup.sh)
+source "$ROOT/bench/lib-cgroup.sh"
+cg_find_root
 log "server CPU accounting: cgroup $CG_KIND at $CG_ROOT"
 
-cg_usage_us() { # cgroup dir -> CPU microseconds used by all its processes so far
-  if [ $CG_KIND = v2 ]; then
-    awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat"
-  else
-    echo $(( $(cat "$1/cpuacct.usage") / 1000 ))
-  fi
-}
-cg_nprocs() { wc -l < "$1/cgroup.procs" 2>/dev/null || echo 0; }
-cg_stop() { # kill everything in one of our own cgroups, then remove it
-  local cg=$1 p
-  [ -d "$cg" ] || return 0
-  for _ in $(seq 1 50); do
-    [ "$(cg_nprocs "$cg")" -eq 0 ] && break
-    if [ -e "$cg/cgroup.kill" ]; then
-      echo 1 > "$cg/cgroup.kill" 2>/dev/null
-    else
-      for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-    fi
-    sleep 0.1
-  done
-  rmdir "$cg" 2>/dev/null || log "warning: could not remove cgroup $cg"
-}
 procstat_cpu_ticks() { # pid -> utime+stime+cutime+cstime in clock ticks
   awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
-CLK_TCK=$(getconf CLK_TCK)
 udp_rcvbuf_errors() { # netns -> Udp RcvbufErrors (datagrams dropped: socket buffer full)
   ip netns exec "$1" awk '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1 } else { print $c; exit } }' /proc/net/snmp
-}
-machine_busy_ticks() { # all CPUs: user+nice+system+irq+softirq+steal
-  awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
 }
 
 # ---------------------------------------------------------------- setup

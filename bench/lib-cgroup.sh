@@ -1,0 +1,48 @@
+# CPU accounting for the benchmarks: each server (and load generator) runs
+# in a cgroup of its own, whose usage counts every thread and process of it,
+# kernel time included (tftpd-hpa's children, threads, softirq work charged
+# to them). Source this file; it needs log() and die() and $CG_PFX.
+
+# cgroup v2 (cpu.stat usage_usec needs no controller), else v1 cpuacct.
+# Sets CG_ROOT and CG_KIND. `ip netns exec` remounts /sys, so a process
+# joins its cgroup before entering the namespace.
+cg_find_root() {
+  if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
+    CG_ROOT=/sys/fs/cgroup; CG_KIND=v2
+  elif [ "$(stat -fc %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+    CG_ROOT=/sys/fs/cgroup/unified; CG_KIND=v2
+  elif [ -f /sys/fs/cgroup/cpuacct/cpuacct.usage ]; then
+    CG_ROOT=/sys/fs/cgroup/cpuacct; CG_KIND=v1
+  else
+    die "no writable cgroup v2 or v1 cpuacct hierarchy found"
+  fi
+  mkdir "$CG_ROOT/$CG_PFX-probe" 2>/dev/null || die "cannot create a cgroup under $CG_ROOT"
+  rmdir "$CG_ROOT/$CG_PFX-probe"
+}
+
+cg_usage_us() { # cgroup dir -> CPU microseconds used by all its processes so far
+  if [ "${CG_KIND:-v2}" = v2 ]; then
+    awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat"
+  else
+    echo $(( $(cat "$1/cpuacct.usage") / 1000 ))
+  fi
+}
+cg_nprocs() { wc -l < "$1/cgroup.procs" 2>/dev/null || echo 0; }
+cg_stop() { # kill everything in one of our own cgroups, then remove it (at most 5 s)
+  local cg=$1 p
+  [ -d "$cg" ] || return 0
+  for _ in $(seq 1 50); do
+    [ "$(cg_nprocs "$cg")" -eq 0 ] && break
+    if [ -e "$cg/cgroup.kill" ]; then
+      echo 1 > "$cg/cgroup.kill" 2>/dev/null
+    else
+      for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+    fi
+    sleep 0.1
+  done
+  rmdir "$cg" 2>/dev/null || log "warning: could not remove cgroup $cg"
+}
+machine_busy_ticks() { # all CPUs: user+nice+system+irq+softirq+steal
+  awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+CLK_TCK=$(getconf CLK_TCK)
