@@ -32,7 +32,13 @@ cg_stop() { # kill everything in one of our own cgroups, then remove it (at most
   local cg=$1 p
   [ -d "$cg" ] || return 0
   for _ in $(seq 1 50); do
-    [ "$(cg_nprocs "$cg")" -eq 0 ] && break
+    # v2: wait until the group is really empty (killed io_uring worker
+    # threads keep it populated a moment after the processes are gone)
+    if [ -f "$cg/cgroup.events" ]; then
+      grep -q '^populated 0' "$cg/cgroup.events" 2>/dev/null && rmdir "$cg" 2>/dev/null && return 0
+    elif [ "$(cg_nprocs "$cg")" -eq 0 ]; then
+      break
+    fi
     if [ -e "$cg/cgroup.kill" ]; then
       echo 1 > "$cg/cgroup.kill" 2>/dev/null
     else
