@@ -609,6 +609,13 @@ static void handle_boot_only(struct dhcp_server *s, const struct dhcp_msg *m,
 	}
 	if (!binl && !d.vendor_class)
 		dhcp_put_str(&b, DHO_VENDOR_CLASS, "PXEClient");
+	/* iPXE takes a ProxyDHCPACK only with "PXE options": next-server and
+	 * a boot file, or a boot menu (dhcp_has_pxeopts() in iPXE's dhcp.c).
+	 * A script URL needs no next-server, but without one iPXE drops the
+	 * ACK, retries, gives up and boots nothing. The port-67 offer stays
+	 * without it, so that iPXE does come to port 4011 with its address. */
+	if (binl && d.kind != BOOT_TFTP)
+		dhcp_reply_set_addrs(&b, 0, htonl(s->cfg->address));
 	note_node(s, m, ntohl(m->ciaddr), NULL);
 	reply_route(s, m, type, 0, src, binl, &how);
 	if (binl && !m->ciaddr && src->sin_addr.s_addr == 0)
