@@ -65,16 +65,19 @@ e2e_tap() { # name, [namespace]
   ip -n "$ns" link set "$1" up
 }
 QEMU_NS=${QEMU_NS:-}     # namespace QEMU runs in (default $NS_SRV)
+E2E_RANGE=${E2E_RANGE-198.18.0.100,198.18.0.150}   # rackbootd's --dhcp-range ("" = none)
+QEMU_MEM=${QEMU_MEM:-512}                           # MiB of guest memory (-m)
 
-# rackbootd on br0 with the flags given (besides interface, address, range,
-# root, state and HTTP port 80); its log, each line stamped with the seconds
+# rackbootd on br0 with the flags given (besides interface, address, range
+# $E2E_RANGE (set it empty for none, e.g. with --proxy-dhcp), root, state and
+# HTTP port 80); its log, each line stamped with the seconds
 # since the test started, goes to $WORK/rackbootd.log. Sets RB_PID; waits
 # until DHCP (67), TFTP (69) and HTTP (80) are bound.
 e2e_rackbootd() { # [flags...]
   mkdir -p "$WORK/state"
   echo "# $(e2e_secs) rackbootd $*" >>"$WORK/rackbootd.log"
   ip netns exec "$NS_SRV" "$RACKBOOTD" --stderr --interface br0 --address $SRV_IP/24 \
-    --dhcp-range 198.18.0.100,198.18.0.150 --root "$E2E_ROOT" --state-dir "$WORK/state" \
+    ${E2E_RANGE:+--dhcp-range "$E2E_RANGE"} --root "$E2E_ROOT" --state-dir "$WORK/state" \
     --http-port 80 "$@" > >(while IFS= read -r l; do
                               printf '%s %s\n' "$(e2e_secs)" "$l"; done >>"$WORK/rackbootd.log") 2>&1 &
   RB_PID=$!
@@ -85,17 +88,31 @@ e2e_rackbootd() { # [flags...]
 }
 e2e_rackbootd_stop() { stop_pid "$RB_PID"; echo "# $(e2e_secs) rackbootd stopped" >>"$WORK/rackbootd.log"; }
 
+# A VM whose serial console shows one of these (extended regex) has reached
+# a dead end it never leaves by itself (iPXE out of network devices to boot
+# from, SeaBIOS with nothing left to boot, OVMF's boot manager or shell
+# after every boot option failed, a kernel panic): it is stopped there, with status 125,
+# rather than at the bound. Empty: never.
+QEMU_DEAD_END=${QEMU_DEAD_END-'No bootable device|No bootable option or device was found|UEFI Interactive Shell|No more network devices|end Kernel panic'}
+_qemu_dead_end() { # name, serial log, t0
+  [ -n "$QEMU_DEAD_END" ] && grep -aqE "$QEMU_DEAD_END" "$2" || return 1
+  echo "# $1: dead end on the serial console after $(e2e_secs "$3")s" \
+    "('$(grep -aoE "$QEMU_DEAD_END" "$2" | head -1)'): stopping the VM"
+  echo "# $(e2e_secs) boot $1: dead end on the serial console, VM stopped" >>"$WORK/rackbootd.log"
+}
+
 # Boot one VM and wait until it powers off (or $BOOT_BOUND passes): QEMU in
 # the namespace, serial console to $WORK/NAME.serial.log, QEMU's own output
 # to $WORK/NAME.qemu.log. The QEMU arguments given follow the common ones
 # (machine, memory, no display, the serial file, no reboot). Sets BOOT_RC
-# (QEMU's status; 124 = killed at the bound), BOOT_SECS (to power-off) and
+# (QEMU's status; 124 = killed at the bound, 125 = stopped at a dead end,
+# see QEMU_DEAD_END), BOOT_SECS (to power-off) and
 # MARKER_SECS (when the marker line first appeared, or "none").
 qemu_boot() { # name, qemu args...
   local name=$1 t0 st; shift
   local serial=$WORK/$name.serial.log qlog=$WORK/$name.qemu.log
   : >"$serial"
-  QEMU_CMD=("$QEMU" -accel tcg -m 512 -nographic -monitor none -no-reboot
+  QEMU_CMD=("$QEMU" -accel tcg -m "$QEMU_MEM" -nographic -monitor none -no-reboot
             -serial "file:$serial" "$@")
   echo "# $(e2e_secs) boot $name: ${QEMU_CMD[*]}" >>"$WORK/rackbootd.log"
   echo "# $name: ${QEMU_CMD[*]}"
@@ -104,15 +121,18 @@ qemu_boot() { # name, qemu args...
   local qpid=$!
   at_exit "stop_pid $qpid"
   MARKER_SECS=none
+  local gaveup=
   while :; do
     st=$(sed 's/^.*) //' "/proc/$qpid/stat" 2>/dev/null | cut -d' ' -f1)
     if [ "$MARKER_SECS" = none ] && grep -aq RACKBOOT-MARKER "$serial"; then
       MARKER_SECS=$(e2e_secs "$t0")
     fi
     [ -z "$st" ] || [ "$st" = Z ] && break
+    if [ -z "$gaveup" ] && _qemu_dead_end "$name" "$serial" "$t0"; then gaveup=1; kill "$qpid" 2>/dev/null; fi
     sleep 0.2
   done
   wait "$qpid"; BOOT_RC=$?
+  [ -z "$gaveup" ] || BOOT_RC=125
   BOOT_SECS=$(e2e_secs "$t0")
   [ "$MARKER_SECS" = none ] && grep -aq RACKBOOT-MARKER "$serial" && MARKER_SECS=$BOOT_SECS
   echo "# $(e2e_secs) boot $name ended: status $BOOT_RC after ${BOOT_SECS}s, marker at ${MARKER_SECS}s" \
@@ -142,7 +162,7 @@ check_marker() { # name, mac, fw
   if [ "$BOOT_RC" = 0 ]; then
     ok "$name: the VM powered itself off (QEMU exited 0 after ${BOOT_SECS}s, bound ${BOOT_BOUND}s)"
   else
-    fail "$name: the VM powered itself off (QEMU status $BOOT_RC after ${BOOT_SECS}s, 124 = the ${BOOT_BOUND}s bound)"
+    fail "$name: the VM powered itself off (QEMU status $BOOT_RC after ${BOOT_SECS}s, 124 = the ${BOOT_BOUND}s bound, 125 = stopped at a dead end)"
   fi
 }
 e2e_dump() { # name
@@ -156,6 +176,7 @@ e2e_dump() { # name
   fi
   echo "  # --- rackbootd log (seconds since the test started) ---"
   tail -100 "$WORK/rackbootd.log" | sed 's/^/  # /'
+  e2e_host_hints
 }
 
 # Does rackbootd's log hold a line matching the extended regex?
@@ -223,4 +244,130 @@ check_wire() { # name, description, regex
   if grep -aqE "$3" "$WORK/$1.wire.log"; then ok "$1: $2"; else
     fail "$1: $2 (no line matching /$3/ in the wire log)"
   fi
+}
+
+# ---------------------------------------------------------------------------
+# Additions for proxy_dhcp.sh, storm.sh and uefi_http.sh. Nothing above
+# changes behaviour (E2E_RANGE and QEMU_MEM default to what was fixed before).
+
+# dnsmasq as the segment's own DHCP server (addresses only, no boot
+# information), as a site would run it beside rackbootd --proxy-dhcp: in
+# namespace $NS_DM, on veth $PFX-d (198.18.0.3/24) whose peer $PFX-bd is a
+# port of br0. Leases in $WORK/dnsmasq.leases, its log (stamped like
+# rackbootd's) in $WORK/dnsmasq.log. Extra dnsmasq arguments may follow.
+# Sets DM_PID; waits until port 67 is bound.
+DM_IP=198.18.0.3
+DM_LO=198.18.0.160
+DM_HI=198.18.0.180
+NS_DM=$PFX-dm
+e2e_dnsmasq() { # [dnsmasq args...]
+  need dnsmasq
+  netns_add "$NS_DM"
+  ip link add "$PFX-d" netns "$NS_DM" type veth peer name "$PFX-bd" netns "$NS_SRV" ||
+    { fail "cannot create veth $PFX-d"; exit 1; }
+  ip -n "$NS_SRV" link set "$PFX-bd" master br0 up
+  ip -n "$NS_DM" addr add $DM_IP/24 dev "$PFX-d"
+  ip -n "$NS_DM" link set "$PFX-d" up
+  echo "# $(e2e_secs) dnsmasq $*" >>"$WORK/dnsmasq.log"
+  ip netns exec "$NS_DM" dnsmasq --no-daemon --port=0 --conf-file=/dev/null \
+    --dhcp-range=$DM_LO,$DM_HI,255.255.255.0 --dhcp-leasefile="$WORK/dnsmasq.leases" \
+    --interface="$PFX-d" --bind-interfaces --no-ping --log-dhcp --log-facility=- \
+    --pid-file="$WORK/dnsmasq.pid" --user=root "$@" \
+    > >(while IFS= read -r l; do printf '%s %s\n' "$(e2e_secs)" "$l"; done >>"$WORK/dnsmasq.log") 2>&1 &
+  DM_PID=$!
+  at_exit "stop_pid $DM_PID"
+  wait_until 5 udp_bound "$NS_DM" 67 ||
+    { fail "dnsmasq did not start"; sed 's/^/  # /' "$WORK/dnsmasq.log"; exit 1; }
+}
+check_dm_log() { # description, regex
+  if grep -aqE "$2" "$WORK/dnsmasq.log"; then ok "$1"; else
+    fail "$1 (no line matching /$2/ in dnsmasq's log)"
+  fi
+}
+
+# Several VMs at once: qemu_start launches one (like qemu_boot, same logs and
+# bound) and returns; qemu_wait_all polls every VM started so until each has
+# ended, noting when its marker appeared and, while it ran, its QEMU's peak
+# resident memory (VmHWM) and CPU time (user + system). qemu_result NAME then
+# sets BOOT_RC, BOOT_SECS and MARKER_SECS (for check_marker, e2e_timeline),
+# and VM_RSS_MB and VM_CPU_SECS.
+declare -A _QPID _QT0 _QMARK _QEND _QRC _QRSS _QCPU _QDEAD
+_QNAMES=()
+qemu_start() { # name, qemu args...
+  local name=$1; shift
+  local serial=$WORK/$name.serial.log qlog=$WORK/$name.qemu.log
+  : >"$serial"
+  QEMU_CMD=("$QEMU" -accel tcg -m "$QEMU_MEM" -nographic -monitor none -no-reboot
+            -serial "file:$serial" "$@")
+  echo "# $(e2e_secs) boot $name: ${QEMU_CMD[*]}" >>"$WORK/rackbootd.log"
+  echo "# $name: ${QEMU_CMD[*]}"
+  _QT0[$name]=$EPOCHREALTIME
+  ip netns exec "${QEMU_NS:-$NS_SRV}" timeout -k 5 "$BOOT_BOUND" "${QEMU_CMD[@]}" </dev/null >"$qlog" 2>&1 &
+  _QPID[$name]=$!
+  at_exit "stop_pid ${_QPID[$name]}"
+  _QMARK[$name]=none _QEND[$name]="" _QRSS[$name]=0 _QCPU[$name]=0 _QDEAD[$name]=""
+  _QNAMES+=("$name")
+}
+# QEMU itself is the child of timeout(1) (ip netns exec execs timeout).
+_qemu_stats() { # name
+  local p=${_QPID[$1]} c rss st
+  c=$(cat "/proc/$p/task/$p/children" 2>/dev/null | awk '{ print $1 }')
+  [ -n "$c" ] || return 0
+  rss=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$c/status" 2>/dev/null)
+  [ -n "$rss" ] && [ "$rss" -gt "${_QRSS[$1]}" ] && _QRSS[$1]=$rss
+  st=$(sed 's/^.*) //' "/proc/$c/stat" 2>/dev/null | awk '{ print $12 + $13 }')
+  [ -n "$st" ] && [ "$st" -gt "${_QCPU[$1]}" ] && _QCPU[$1]=$st
+  return 0
+}
+qemu_wait_all() {
+  local n st running
+  while :; do
+    running=0
+    for n in "${_QNAMES[@]}"; do
+      [ -z "${_QEND[$n]}" ] || continue
+      if [ "${_QMARK[$n]}" = none ] && grep -aq RACKBOOT-MARKER "$WORK/$n.serial.log"; then
+        _QMARK[$n]=$(e2e_secs "${_QT0[$n]}")
+      fi
+      st=$(sed 's/^.*) //' "/proc/${_QPID[$n]}/stat" 2>/dev/null | cut -d' ' -f1)
+      if [ -z "$st" ] || [ "$st" = Z ]; then
+        wait "${_QPID[$n]}"; _QRC[$n]=$?
+        [ -z "${_QDEAD[$n]}" ] || _QRC[$n]=125
+        _QEND[$n]=$(e2e_secs "${_QT0[$n]}")
+        [ "${_QMARK[$n]}" = none ] && grep -aq RACKBOOT-MARKER "$WORK/$n.serial.log" && _QMARK[$n]=${_QEND[$n]}
+        echo "# $(e2e_secs) boot $n ended: status ${_QRC[$n]} after ${_QEND[$n]}s, marker at ${_QMARK[$n]}s" \
+          >>"$WORK/rackbootd.log"
+        echo "# $n: QEMU status ${_QRC[$n]} after ${_QEND[$n]}s, marker at ${_QMARK[$n]}s"
+      else
+        _qemu_stats "$n"
+        if [ -z "${_QDEAD[$n]}" ] && _qemu_dead_end "$n" "$WORK/$n.serial.log" "${_QT0[$n]}"; then
+          _QDEAD[$n]=1; kill "${_QPID[$n]}" 2>/dev/null
+        fi
+        running=$((running + 1))
+      fi
+    done
+    [ "$running" = 0 ] && break
+    sleep 0.2
+  done
+}
+qemu_result() { # name
+  BOOT_RC=${_QRC[$1]:-none} BOOT_SECS=${_QEND[$1]:-none} MARKER_SECS=${_QMARK[$1]:-none}
+  VM_RSS_MB=$(( ${_QRSS[$1]:-0} / 1024 ))
+  VM_CPU_SECS=$(awk -v t="${_QCPU[$1]:-0}" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / hz }')
+}
+
+# Busy and total CPU jiffies of the whole host so far (from /proc/stat).
+host_cpu() { awk '$1 == "cpu" { b = $2 + $3 + $4 + $7 + $8; t = b + $5 + $6; print b, t; exit }' /proc/stat; }
+
+# The host's neighbour (ARP) table is one for all network namespaces: when
+# something else on the machine fills it (gc_thresh3 entries), the kernel
+# drops our broadcasts and unicasts to new neighbours alike ("neighbor table
+# overflow"), and DHCP replies never reach the VMs. Said once on a failure.
+_E2E_OVF0=$(dmesg 2>/dev/null | grep -c 'neighbor table overflow')
+e2e_host_hints() {
+  local n
+  n=$(dmesg 2>/dev/null | grep -c 'neighbor table overflow')
+  [ "$n" -gt "$_E2E_OVF0" ] || return 0
+  echo "  # HOST: the kernel logged $((n - _E2E_OVF0)) 'neighbor table overflow' during this test" \
+    "(host-wide ARP table full: $(( 16#$(awk 'NR == 2 { print $1 }' /proc/net/stat/arp_cache) )) entries now," \
+    "gc_thresh3 $(sysctl -n net.ipv4.neigh.default.gc_thresh3)); replies may have been dropped by the host, not by the servers"
 }
