@@ -441,3 +441,92 @@ http_metric() { # port, name
       awk -v n="$2" '$1 == n { print $2; exit }')
   echo "${v:-none}"
 }
+
+# ---------------------------------------------------------------------------
+# rackboot-storm helpers (storm_*.sh, bench/storm-plot.sh). Additions only.
+STORM=${STORM:-$ROOT/build/rackboot-storm}
+
+# One copy of rackboot-storm in $WORK for the whole test (a rebuild of the
+# shared build tree would remove build/rackboot-storm for a while); points
+# STORM at it.
+storm_bin() {
+  [ "$STORM" = "$WORK/rackboot-storm" ] && return 0
+  need "$STORM"
+  cp "$STORM" "$WORK/rackboot-storm" || { fail "cannot copy $STORM"; exit 1; }
+  STORM=$WORK/rackboot-storm
+}
+
+# A rackbootd configuration file whose default profile boots KERNEL and
+# INITRD (paths below the root) with a short command line.
+storm_rb_conf() { # path, kernel, initrd
+  cat >"$1" <<EOC
+default-profile storm
+profile storm {
+    kernel $2
+    initrd $3
+    cmdline "console=ttyS0 rackboot-storm"
+}
+EOC
+}
+
+# Drop PERCENT % of the UDP datagrams arriving on interface IF of
+# namespace NS, at random (nftables numgen, in the kernel: this kernel has
+# no sch_netem). Put it on both ends of a veth for loss both ways. The
+# netdev ingress hook, not input/output: a drop there is silent, as on a
+# wire (an output-hook drop returns EPERM to the sending server), and it
+# comes before a packet socket bound to ETH_P_IP sees the frame.
+# Rules go in through libnftables (python ctypes; the library comes with
+# dnsmasq-base) or the nft command when installed. TCP is left alone.
+_nft() { # ns, commands
+  if command -v nft >/dev/null 2>&1; then
+    ip netns exec "$1" nft -f - <<<"$2"
+    return
+  fi
+  ip netns exec "$1" /usr/bin/python3 - "$2" <<'PYEOF'
+import ctypes, sys
+lib = ctypes.CDLL("libnftables.so.1")
+lib.nft_ctx_new.restype = ctypes.c_void_p
+for f in ("nft_ctx_buffer_error", "nft_ctx_buffer_output"):
+    getattr(lib, f).argtypes = [ctypes.c_void_p]
+for f in ("nft_ctx_get_error_buffer", "nft_ctx_get_output_buffer"):
+    getattr(lib, f).argtypes = [ctypes.c_void_p]
+    getattr(lib, f).restype = ctypes.c_char_p
+lib.nft_run_cmd_from_buffer.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+ctx = lib.nft_ctx_new(0)
+lib.nft_ctx_buffer_error(ctx)
+lib.nft_ctx_buffer_output(ctx)
+rc = lib.nft_run_cmd_from_buffer(ctx, sys.argv[1].encode())
+sys.stdout.write(lib.nft_ctx_get_output_buffer(ctx).decode())
+if rc:
+    sys.stderr.write(lib.nft_ctx_get_error_buffer(ctx).decode())
+sys.exit(1 if rc else 0)
+PYEOF
+}
+udp_loss() { # ns, if, percent
+  _nft "$1" "add table netdev stormloss
+add chain netdev stormloss in { type filter hook ingress device \"$2\" priority 0; }
+add rule netdev stormloss in ip protocol udp numgen random mod 100 < $3 counter drop"
+}
+udp_loss_off() { _nft "$1" "delete table netdev stormloss"; }   # ns
+# Datagrams dropped so far by udp_loss in NS.
+udp_loss_count() { # ns
+  _nft "$1" "list table netdev stormloss" |
+    awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") s += $(i + 1) } END { print s + 0 }'
+}
+
+# Permanent ARP entries in NS on IF for COUNT addresses from FIRST, all
+# pointing at MAC. Why: the kernel's neighbour table limit (gc_thresh3,
+# 1024 by default) is one for the whole host, shared by every namespace;
+# a server answering thousands of simulated nodes overflows it ("neighbor
+# table overflow", ENOBUFS on its sends, even its DHCP broadcasts).
+# Permanent entries do not count against the limit and need no host-wide
+# sysctl change.
+neigh_fill() { # ns, if, mac, first-ip, count
+  local a
+  a=$(_ip2n "$4") || return 1
+  awk -v a="$a" -v n="$5" -v dev="$2" -v mac="$3" 'BEGIN {
+    for (i = 0; i < n; i++) { x = a + i
+      printf "neigh replace %d.%d.%d.%d lladdr %s dev %s nud permanent\n",
+        int(x / 16777216) % 256, int(x / 65536) % 256, int(x / 256) % 256, x % 256, mac, dev } }' |
+    ip -n "$1" -batch -
+}
