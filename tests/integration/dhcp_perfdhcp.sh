@@ -37,7 +37,7 @@ source "$(dirname "$0")/lib.sh"
 RACKBOOTD=${RACKBOOTD:-$ROOT/build/rackbootd}
 RATES=${RATES:-"200 1000 3000"}    # DORA/s, STEP_SECS seconds each, per mode
 STEP_SECS=${STEP_SECS:-3}
-STORM=${STORM:-10000}
+AVALANCHE_CLIENTS=${AVALANCHE_CLIENTS:-10000}
 RANGE_LO=198.18.1.0 RANGE_HI=198.18.254.255   # 65,024 addresses
 need perfdhcp cc timeout awk sort uniq ss
 [ -x "$RACKBOOTD" ] || { fail "$RACKBOOTD is not built (make build/rackbootd)"; exit 1; }
@@ -218,13 +218,13 @@ for mode in relay direct; do
   PREFIX[$name]=$(printf '02:%02x:' "$mi")
   if [ $mode = relay ]; then args=("${RELAY_ARGS[@]}") server=("$SRV_IP"); else args=("${DIRECT_ARGS[@]}") server=(); fi
   sd0=$(rcvbuf_errors "$NS_SRV"); cd0=$(rcvbuf_errors "$NS_CLI")
-  pd "$name" 45 0 --scenario avalanche "${args[@]}" -R "$STORM" \
+  pd "$name" 45 0 --scenario avalanche "${args[@]}" -R "$AVALANCHE_CLIENTS" \
      -b "mac=$(printf '02:%02x:00:00:00:00' "$mi")" -u -x l "${server[@]}"
   rc=$?
   vars "$name"
   echo "# storm $mode: datagrams dropped on a full socket receive buffer: server namespace $(( $(rcvbuf_errors "$NS_SRV") - sd0 )), client namespace $(( $(rcvbuf_errors "$NS_CLI") - cd0 )) (what perfdhcp retransmitted for)"
-  check "storm $mode: all $STORM clients completed DORA (OFFERs $DO_RCVD, ACKs $RA_RCVD, $RESENT retransmissions, exit $rc)" \
-    all1 "$(b [ "$rc" = 0 ])" "$(b [ "$DO_RCVD" = "$STORM" ])" "$(b [ "$RA_RCVD" = "$STORM" ])"
+  check "storm $mode: all $AVALANCHE_CLIENTS clients completed DORA (OFFERs $DO_RCVD, ACKs $RA_RCVD, $RESENT retransmissions, exit $rc)" \
+    all1 "$(b [ "$rc" = 0 ])" "$(b [ "$DO_RCVD" = "$AVALANCHE_CLIENTS" ])" "$(b [ "$RA_RCVD" = "$AVALANCHE_CLIENTS" ])"
   check_acked "$name" "storm $mode"
 done
 
