@@ -276,33 +276,7 @@ log "kea-dhcp4 $("$KEA" -v 2>/dev/null || echo '?'), $("$DNSMASQ" --version 2>/d
 # reach perfdhcp) and gives every UDP socket it binds a receive buffer of
 # SHIM_RCVBUF bytes (perfdhcp; Kea and dnsmasq only with SERVER_RCVBUF), and
 # the DISCOVER/REQUEST templates for direct clients.
-cat >"$WORK/shim.c" <<'CEOF'
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <netinet/in.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-int bind(int fd, const struct sockaddr *a, socklen_t l)
-{
-	static int (*real)(int, const struct sockaddr *, socklen_t);
-	struct sockaddr_in s;
-	const char *e = getenv("SHIM_RCVBUF");
-	int type = 0, rcv = e ? atoi(e) : 0;
-	socklen_t tl = sizeof(type);
-	if (!real)
-		real = (int (*)(int, const struct sockaddr *, socklen_t))dlsym(RTLD_NEXT, "bind");
-	if (!a || a->sa_family != AF_INET || l < sizeof(s))
-		return real(fd, a, l);
-	memcpy(&s, a, sizeof(s));
-	if (rcv > 0 && getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_DGRAM)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv));
-	if (s.sin_port == htons(68))
-		s.sin_addr.s_addr = htonl(INADDR_ANY);
-	return real(fd, (struct sockaddr *)&s, sizeof(s));
-}
-CEOF
-cc -shared -fPIC -O1 -o "$WORK/shim.so" "$WORK/shim.c" -ldl || die "cannot build the perfdhcp shim"
+cc -shared -fPIC -O1 -o "$WORK/shim.so" "$ROOT/tests/tools/udp_bind_shim.c" -ldl || die "cannot build the perfdhcp shim"
 python3 - "$WORK" <<'PYEOF' || die "cannot write perfdhcp templates"
 import sys
 def hdr():

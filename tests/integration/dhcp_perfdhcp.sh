@@ -51,37 +51,8 @@ in_cli ip addr del $CLI_IP/24 dev "$PFX-c"; in_cli ip addr add $CLI_IP/16 dev "$
 
 # ---------------------------------------------------------------- helpers
 SHIM=$WORK/perfdhcp-shim.so
-cat >"$WORK/shim.c" <<'CEOF'
-/* LD_PRELOAD for perfdhcp: a UDP socket bound to port 68 is bound to
- * INADDR_ANY (else broadcast replies never reach it); with PERFDHCP_RCVBUF
- * set, every bound UDP socket gets that receive buffer (so bursts of replies
- * are not dropped by the client's own socket). Nothing else changes. */
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <netinet/in.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-int bind(int fd, const struct sockaddr *a, socklen_t l)
-{
-	static int (*real)(int, const struct sockaddr *, socklen_t);
-	struct sockaddr_in s;
-	const char *e = getenv("PERFDHCP_RCVBUF");
-	int type = 0, rcv = e ? atoi(e) : 0;
-	socklen_t tl = sizeof(type);
-	if (!real)
-		real = (int (*)(int, const struct sockaddr *, socklen_t))dlsym(RTLD_NEXT, "bind");
-	if (!a || a->sa_family != AF_INET || l < sizeof(s))
-		return real(fd, a, l);
-	memcpy(&s, a, sizeof(s));
-	if (rcv > 0 && getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_DGRAM)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv));
-	if (s.sin_port == htons(68))
-		s.sin_addr.s_addr = htonl(INADDR_ANY);
-	return real(fd, (struct sockaddr *)&s, sizeof(s));
-}
-CEOF
-cc -shared -fPIC -O1 -o "$SHIM" "$WORK/shim.c" -ldl || { fail "cannot build the perfdhcp shim"; exit 1; }
+# tests/tools/udp_bind_shim.c: port 68 bound to INADDR_ANY, SHIM_RCVBUF
+cc -shared -fPIC -O1 -o "$SHIM" "$ROOT/tests/tools/udp_bind_shim.c" -ldl || { fail "cannot build the perfdhcp shim"; exit 1; }
 
 # Templates for direct clients: BOOTREQUEST, broadcast flag, giaddr 0; the
 # MAC (chaddr 28..33, last octet at 33), xid (4) and secs (8) are filled in
@@ -138,7 +109,7 @@ vars() { # name -> sets DO_SENT ... for this run (0 when missing)
 # run perfdhcp (bounded) in the client namespace; output in $WORK/NAME.out
 pd() { # name, timeout-seconds, receive buffer (0: default), perfdhcp args...
   local name=$1 t=$2 rcv=$3 rc; shift 3
-  in_cli timeout -k 5 "$t" env LD_PRELOAD="$SHIM" PERFDHCP_RCVBUF="$rcv" perfdhcp -4 "$@" >"$WORK/$name.out" 2>&1
+  in_cli timeout -k 5 "$t" env LD_PRELOAD="$SHIM" SHIM_RCVBUF="$rcv" perfdhcp -4 "$@" >"$WORK/$name.out" 2>&1
   rc=$?
   echo "# perfdhcp -4 $* -> exit $rc"
   pd_summary "$name"
