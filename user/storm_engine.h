@@ -27,6 +27,8 @@
 /* Firmware timing, before --timeout-scale. */
 #define DHCP_RETX_MS      4000      /* PXE spec: waits of 4, 8, 16, 32 s after each send */
 #define DHCP_TRANSMITS    4         /* transmissions of one message before dhcp-timeout */
+#define DHCP_NAK_PAUSE_MS 1000      /* iPXE: DISCOVER again 1 s after a NAK */
+#define DHCP_NAK_RESTARTS 4         /* NAKs a BIOS/iPXE node takes before dhcp-nak */
 #define TFTP_TIMEOUT_MS   4000      /* EDK2 and PXE ROMs: 4 s per try */
 #define TFTP_RETRIES      6         /* consecutive timeouts before tftp-timeout */
 #define HTTP_IDLE_MS      30000     /* no byte for this long: http-timeout */

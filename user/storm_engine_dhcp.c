@@ -29,7 +29,7 @@
 #include "storm_engine.h"
 #include "storm_frame.h"
 
-enum { DS_NONE, DS_SELECTING, DS_REQUESTING, DS_BOUND };
+enum { DS_NONE, DS_SELECTING, DS_REQUESTING, DS_BOUND, DS_NAKED };
 
 int sdh_open(struct storm *s, char *err, size_t errlen)
 {
@@ -144,9 +144,9 @@ static uint32_t xorshift(struct storm *s)
 	return (uint32_t)(s->rng >> 16);
 }
 
-void sdh_begin(struct storm *s, struct storm_node *n, int ph)
+/* DISCOVER from scratch: a new exchange (new xid), nothing offered yet. */
+static void discover(struct storm *s, struct storm_node *n)
 {
-	storm_phase_begin(s, n, ph);
 	n->xid = xorshift(s);
 	n->dstate = DS_SELECTING;
 	n->attempt = 1;
@@ -162,6 +162,13 @@ void sdh_begin(struct storm *s, struct storm_node *n, int ph)
 	storm_timer(s, n, s->now + retx_after(s, 1));
 }
 
+void sdh_begin(struct storm *s, struct storm_node *n, int ph)
+{
+	storm_phase_begin(s, n, ph);
+	n->naks = 0;
+	discover(s, n);
+}
+
 static void request_now(struct storm *s, struct storm_node *n)
 {
 	n->dstate = DS_REQUESTING;
@@ -173,6 +180,10 @@ static void request_now(struct storm *s, struct storm_node *n)
 
 void sdh_on_timer(struct storm *s, struct storm_node *n)
 {
+	if (n->dstate == DS_NAKED) {
+		discover(s, n);            /* the pause after a NAK is over */
+		return;
+	}
 	if (n->dstate == DS_SELECTING && n->have_addr_offer) {
 		request_now(s, n);         /* the proxy-offer window is over */
 		return;
@@ -315,6 +326,23 @@ static void on_ack(struct storm *s, struct storm_node *n, const struct sdhcp_rep
 		storm_node_fail(s, n, R_ADDR, EIO);
 }
 
+/* A NAK to our REQUEST. EDK2's DHCP driver ends the session with an error
+ * (the PXE boot attempt fails); a BIOS PXE ROM and iPXE go back to
+ * DISCOVER (RFC 2131 3.1 step 5; iPXE dhcp_defer: after 1 s), which we
+ * allow DHCP_NAK_RESTARTS times (a server that NAKs every offer it makes
+ * would otherwise hold the node until --max-time). */
+static void on_nak(struct storm *s, struct storm_node *n)
+{
+	if ((n->kind == SK_UEFI && n->phase == PH_DHCP) || n->naks >= DHCP_NAK_RESTARTS) {
+		storm_node_fail(s, n, R_DHCP_NAK, 0);
+		return;
+	}
+	n->naks++;
+	n->span[n->phase].retries++;
+	n->dstate = DS_NAKED;
+	storm_timer(s, n, s->now + storm_scaled_ms(s, DHCP_NAK_PAUSE_MS));
+}
+
 void sdh_on_frame(struct storm *s, const uint8_t *frame, size_t len)
 {
 	struct sdhcp_reply r;
@@ -349,7 +377,7 @@ void sdh_on_frame(struct storm *s, const uint8_t *frame, size_t len)
 	case DHCPNAK:
 		if (n->dstate == DS_REQUESTING && (!r.has_server_id || r.server_id == n->offer_sid)) {
 			s->st.dhcp_naks++;
-			storm_node_fail(s, n, R_DHCP_NAK, 0);
+			on_nak(s, n);
 		}
 		break;
 	default:

@@ -71,6 +71,7 @@ struct storm_node {
 	/* DHCP (both DORAs) */
 	uint8_t dstate;            /* storm_engine_dhcp.c: selecting, requesting, ... */
 	uint8_t attempt;           /* transmissions of the current message */
+	uint8_t naks;              /* NAKs taken in this phase (then DISCOVER again) */
 	bool have_addr_offer, have_proxy_offer, addr_added;
 	uint32_t xid;
 	uint64_t dhcp_start;       /* for the secs field */
