@@ -28,7 +28,7 @@ UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 UNIT_BIN_SAN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests-san/%)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 
-.PHONY: all deps test demo bench clean tests fuzz images e2e
+.PHONY: all deps test demo bench bench-peers clean tests fuzz images e2e
 all: $(PROGS) $(PROGS_SAN) $(UNIT_BIN) $(UNIT_BIN_SAN) $(FUZZ_BIN)
 
 deps:
@@ -91,6 +91,11 @@ demo: deps all images
 
 bench: deps all
 	@bash bench/tftp-bench.sh
+
+# the same boot storm against rackbootd, dnsmasq + nginx and Kea + tftpd-hpa
+# + nginx (docs/BENCHMARKS.md, "Boot storms")
+bench-peers: deps all
+	@bash bench/peers.sh
 
 clean:
 	rm -rf $(B)

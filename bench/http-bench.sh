@@ -307,6 +307,7 @@ case " $SERVERS " in *" rackbootd "*) [ -x "$RACKBOOTD" ] || die "$RACKBOOTD not
 [ "$PROFILE" = 1 ] && { command -v perf >/dev/null || die "PROFILE=1 needs perf"; }
 # cgroups for CPU accounting, shared with the TFTP and DHCP benches
 source "$ROOT/bench/lib-cgroup.sh"
+source "$ROOT/bench/lib-nginx.sh"
 cg_find_root
 log "CPU accounting: cgroup $CG_KIND at $CG_ROOT"
 
@@ -340,37 +341,7 @@ done = function(summary, latency, requests)
 end
 LUAEOF
 
-cat > "$WORK/nginx/nginx.conf" <<NGXEOF
-# written by bench/http-bench.sh
-daemon off;
-master_process on;
-worker_processes auto;
-worker_rlimit_nofile 20000;
-user root root;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/logs/error.log warn;
-events {
-    worker_connections 10000;
-}
-http {
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 100000;
-    access_log off;
-    open_file_cache max=1000 inactive=60s;
-    default_type application/octet-stream;
-    client_body_temp_path $WORK/nginx/body;
-    proxy_temp_path $WORK/nginx/proxy;
-    fastcgi_temp_path $WORK/nginx/fastcgi;
-    uwsgi_temp_path $WORK/nginx/uwsgi;
-    scgi_temp_path $WORK/nginx/scgi;
-    $NGINX_EXTRA
-    server {
-        listen $SRV_IP:$PORT backlog=4096;
-        root $WORK/root;
-    }
-}
-NGXEOF
+nginx_conf "$WORK/nginx" "$SRV_IP:$PORT" "$WORK/root" 10000 "$NGINX_EXTRA"
 ip netns add "$NS_SRV"; ip netns add "$NS_CLI"
 ip link add "$PFX-s" netns "$NS_SRV" type veth peer name "$PFX-c" netns "$NS_CLI"
 ip -n "$NS_SRV" addr add $SRV_IP/24 dev "$PFX-s"

@@ -530,3 +530,30 @@ neigh_fill() { # ns, if, mac, first-ip, count
         int(x / 16777216) % 256, int(x / 65536) % 256, int(x / 256) % 256, x % 256, mac, dev } }' |
     ip -n "$1" -batch -
 }
+
+# Storm benchmarks (bench/storm-plot.sh, bench/peers.sh): two namespaces on
+# one veth with a /16 (server 198.18.0.1, client 198.18.0.2), room for tens
+# of thousands of leases, and the same storm files under WORK/root: a
+# BOOT_SIZE boot file for BIOS and UEFI alike, a KERNEL_SIZE kernel and an
+# INITRD_SIZE initrd, with a rackbootd configuration booting them
+# (WORK/rb.conf). Sets CLI_MAC (the client interface's MAC, for neigh_fill)
+# and R.
+storm_bench_setup() {
+  ip netns add "$NS_SRV" && ip netns add "$NS_CLI" || { echo "cannot create namespaces" >&2; exit 1; }
+  at_exit ns_kill_all
+  ip link add "$PFX-s" netns "$NS_SRV" type veth peer name "$PFX-c" netns "$NS_CLI"
+  ip -n "$NS_SRV" addr add 198.18.0.1/16 dev "$PFX-s"
+  ip -n "$NS_CLI" addr add 198.18.0.2/16 dev "$PFX-c"
+  local ns
+  for ns in "$NS_SRV" "$NS_CLI"; do ip -n "$ns" link set lo up; done
+  ip -n "$NS_SRV" link set "$PFX-s" up
+  ip -n "$NS_CLI" link set "$PFX-c" up
+  CLI_MAC=$(ip -n "$NS_CLI" -br link show dev "$PFX-c" | awk '{ print $3 }')
+  R=$WORK/root
+  mkdir -p "$R"
+  mkrand "$R/boot.bin" "$BOOT_SIZE"
+  mkrand "$R/vmlinuz" "$KERNEL_SIZE"
+  mkrand "$R/initrd.img" "$INITRD_SIZE"
+  storm_rb_conf "$WORK/rb.conf" vmlinuz initrd.img
+  printf 'boot-bios boot.bin\nboot-efi-x64 boot.bin\n' >>"$WORK/rb.conf"
+}
