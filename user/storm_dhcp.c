@@ -12,10 +12,11 @@
 /* BOOTP layout (RFC 951/2131). */
 enum {
 	OFF_OP = 0, OFF_HTYPE = 1, OFF_HLEN = 2, OFF_XID = 4, OFF_SECS = 8, OFF_FLAGS = 10,
-	OFF_YIADDR = 16, OFF_SIADDR = 20, OFF_CHADDR = 28, OFF_SNAME = 44, OFF_FILE = 108,
+	OFF_CIADDR = 12, OFF_YIADDR = 16, OFF_SIADDR = 20, OFF_CHADDR = 28, OFF_SNAME = 44, OFF_FILE = 108,
 	OFF_COOKIE = 236, OFF_OPTIONS = 240, SNAME_LEN = 64, FILE_LEN = 128,
-	/* 576 bytes minus IP and UDP headers: every server must accept it */
-	REQ_CAP = 548,
+	REQ_CAP = SDHCP_REQ_LEN,
+	/* PXE vendor options (option 43 after PXEClient): discovery control */
+	PXE_DISCOVERY_CONTROL = 6, PXE_DC_USE_BOOTFILE = 8,
 };
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
@@ -64,7 +65,8 @@ size_t sdhcp_build(uint8_t *buf, size_t cap, const struct sdhcp_req *r)
 	buf[OFF_HLEN] = 6;
 	put32(buf + OFF_XID, r->xid);
 	put16(buf + OFF_SECS, r->secs);
-	put16(buf + OFF_FLAGS, DHCP_FLAG_BROADCAST);
+	put16(buf + OFF_FLAGS, r->ciaddr ? 0 : DHCP_FLAG_BROADCAST);
+	memcpy(buf + OFF_CIADDR, &r->ciaddr, 4);
 	memcpy(buf + OFF_CHADDR, r->mac, 6);
 	put32(buf + OFF_COOKIE, DHCP_MAGIC);
 	b = (struct dhcp_builder){ .buf = buf, .cap = REQ_CAP, .len = OFF_OPTIONS };
@@ -127,6 +129,27 @@ static void copy_str(char *dst, size_t cap, const uint8_t *src, size_t n)
 
 struct seen { bool opt[256]; uint8_t overload; };
 
+/* Option 43 as PXE vendor options: sub-option 6, discovery control. A
+ * malformed area is ignored (it is only meaningful to PXE clients, who
+ * then fall back to asking on port 4011). */
+static void take_pxe_vendor(struct sdhcp_reply *r, const uint8_t *d, uint8_t n)
+{
+	size_t i = 0;
+	while (i < n && d[i] != DHO_END) {
+		if (d[i] == DHO_PAD) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= n || i + 2 + (size_t)d[i + 1] > n)
+			return;
+		if (d[i] == PXE_DISCOVERY_CONTROL && d[i + 1] == 1) {
+			r->has_discovery_ctl = true;
+			r->discovery_ctl = d[i + 2];
+		}
+		i += 2 + (size_t)d[i + 1];
+	}
+}
+
 static void take(struct sdhcp_reply *r, struct seen *s, uint8_t code, const uint8_t *d, uint8_t n)
 {
 	if (s->opt[code])
@@ -144,6 +167,7 @@ static void take(struct sdhcp_reply *r, struct seen *s, uint8_t code, const uint
 	case DHO_OVERLOAD: if (n == 1) s->overload = d[0]; break;
 	case DHO_BOOTFILE: copy_str(r->bootfile, sizeof(r->bootfile), d, n); break;
 	case DHO_TFTP_SERVER: copy_str(r->tftp_server, sizeof(r->tftp_server), d, n); break;
+	case DHO_VENDOR: take_pxe_vendor(r, d, n); break;
 	case DHO_VENDOR_CLASS:
 		copy_str(r->vendor_class, sizeof(r->vendor_class), d, n);
 		r->pxe_vendor = n >= 9 && !memcmp(d, "PXEClient", 9);
@@ -198,6 +222,19 @@ enum sdhcp_err sdhcp_parse_reply(const uint8_t *buf, size_t len, struct sdhcp_re
 	if (!s.opt[DHO_BOOTFILE] && !(s.overload & 1))
 		copy_str(r->bootfile, sizeof(r->bootfile), buf + OFF_FILE, FILE_LEN);
 	return SDHCP_OK;
+}
+
+bool sdhcp_proxy_needs_4011(enum sdhcp_style style, const struct sdhcp_reply *proxy_offer)
+{
+	if (style != SDHCP_PXE_BIOS)
+		return true;
+	return !(proxy_offer->pxe_vendor && proxy_offer->has_discovery_ctl &&
+		 (proxy_offer->discovery_ctl & PXE_DC_USE_BOOTFILE) && proxy_offer->bootfile[0]);
+}
+
+bool sdhcp_proxy_ack_ok(const struct sdhcp_reply *r, uint32_t xid, const uint8_t mac[6])
+{
+	return r->type == DHCPACK && r->xid == xid && !memcmp(r->chaddr, mac, 6) && r->bootfile[0];
 }
 
 int sdhcp_mask_prefix(uint32_t mask)

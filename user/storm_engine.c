@@ -158,7 +158,12 @@ static void fire_timers(struct storm *s)
 		n->deadline = 0;
 		switch (n->phase) {
 		case PH_DHCP:
-		case PH_IPXE_DHCP: sdh_on_timer(s, n); break;
+		case PH_IPXE_DHCP:
+			if (n->proxy)
+				spx_on_timer(s, n);
+			else
+				sdh_on_timer(s, n);
+			break;
 		case PH_TFTP: stt_on_timer(s, n); break;
 		case PH_HTTP: sth_on_timer(s, n); break;
 		}
@@ -213,7 +218,7 @@ void storm_node_fail(struct storm *s, struct storm_node *n, int reason, unsigned
 	if (n->state == NS_ACTIVE) {
 		switch (n->phase) {
 		case PH_DHCP:
-		case PH_IPXE_DHCP: sdh_abort(s, n); break;
+		case PH_IPXE_DHCP: sdh_abort(s, n); spx_abort(s, n); break;
 		case PH_TFTP: stt_abort(s, n); break;
 		case PH_HTTP: sth_abort(s, n); break;
 		}
@@ -293,22 +298,28 @@ static void on_cqe(struct storm *s, const struct io_uring_cqe *c)
 
 	switch (op) {
 	case OP_UDP_RECV:
-		if (live && n->phase == PH_TFTP) {
+		/* the node's UDP socket: TFTP, or port 4011 in a DHCP phase */
+		if (live && (n->phase == PH_TFTP || n->proxy)) {
 			if (buf && c->res > 0) {
 				struct io_uring_recvmsg_out *o =
 					io_uring_recvmsg_validate(buf, c->res, &s->rmsg_udp);
 				if (o && !(o->flags & MSG_TRUNC) && o->namelen >= sizeof(struct sockaddr_in)) {
 					struct sockaddr_in src;
+					const uint8_t *p = io_uring_recvmsg_payload(o, &s->rmsg_udp);
+					size_t len = io_uring_recvmsg_payload_length(o, c->res, &s->rmsg_udp);
 					memcpy(&src, io_uring_recvmsg_name(o), sizeof(src));
-					stt_on_recv(s, n, &src, io_uring_recvmsg_payload(o, &s->rmsg_udp),
-						    io_uring_recvmsg_payload_length(o, c->res, &s->rmsg_udp));
+					if (n->phase == PH_TFTP)
+						stt_on_recv(s, n, &src, p, len);
+					else
+						spx_on_recv(s, n, &src, p, len);
 				}
 			} else if (c->res < 0 && c->res != -ENOBUFS) {
 				s->st.last_errno = -c->res;
 				storm_node_fail(s, n, R_SOCKET, (unsigned)-c->res);
 			}
-			/* the multishot ended (buffers ran out): arm it again */
-			if (!more && n->state == NS_ACTIVE && n->phase == PH_TFTP && n->fd >= 0 &&
+			/* the multishot ended (buffers ran out): arm it again, if
+			 * the socket it was on is still the node's */
+			if (!more && n->state == NS_ACTIVE && n->fd >= 0 &&
 			    UD_GEN(ud) == (n->gen & 0xfffu)) {
 				s->st.rearms++;
 				storm_arm_recv(s, n->fd, n->idx, n->gen, OP_UDP_RECV);
@@ -554,8 +565,10 @@ void storm_fini(struct storm *s)
 		n->fd = -1;
 		sth_free(n);
 		free(n->tftp);
+		free(n->proxy);
 		free(n->bootfile);
 		n->tftp = NULL;
+		n->proxy = NULL;
 		n->bootfile = NULL;
 	}
 	if (s->ring.ring_fd > 0)

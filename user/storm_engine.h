@@ -3,7 +3,9 @@
  *
  *   storm_engine.c       ring, buffers, timers, the loop, node lifecycle
  *   storm_engine_dhcp.c  DORA over one AF_PACKET socket, leased addresses
- *   storm_engine_tftp.c  a UDP socket per node in TFTP (storm_tftp.c decides)
+ *   storm_engine_proxy.c the ProxyDHCPREQUEST on port 4011 after a proxy offer
+ *   storm_engine_udp.c   a node's UDP socket (TFTP, port 4011)
+ *   storm_engine_tftp.c  TFTP over it (storm_tftp.c decides)
  *   storm_engine_http.c  a TCP connection per node in HTTP
  *
  * Sends of one loop iteration go to the kernel with one io_uring_enter
@@ -17,9 +19,12 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "storm_args.h"
+#include "storm_dhcp.h"
 #include "storm_netlink.h"
 #include "storm_node.h"
 #include "timer_heap.h"
@@ -28,7 +33,6 @@
 #define DHCP_RETX_MS      4000      /* PXE spec: waits of 4, 8, 16, 32 s after each send */
 #define DHCP_TRANSMITS    4         /* transmissions of one message before dhcp-timeout */
 #define DHCP_NAK_PAUSE_MS 1000      /* iPXE: DISCOVER again 1 s after a NAK */
-#define DHCP_NAK_RESTARTS 4         /* NAKs a BIOS/iPXE node takes before dhcp-nak */
 #define TFTP_TIMEOUT_MS   4000      /* EDK2 and PXE ROMs: 4 s per try */
 #define TFTP_RETRIES      6         /* consecutive timeouts before tftp-timeout */
 #define HTTP_IDLE_MS      30000     /* no byte for this long: http-timeout */
@@ -61,6 +65,7 @@ struct storm_bufring {
 struct storm_stats {
 	uint64_t frames_tx, frames_rx, frames_stray, frames_bad, frames_tx_err;
 	uint64_t dhcp_offers, dhcp_proxy_offers, dhcp_acks, dhcp_naks;
+	uint64_t proxy_tx, proxy_acks, proxy_stray;   /* port 4011 */
 	uint64_t tftp_strays, tftp_retx, tftp_pkts;
 	uint64_t http_requests, http_reconnects;
 	uint64_t enobufs, rearms, send_errors, submits;
@@ -145,6 +150,36 @@ void sdh_flush_frames(struct storm *s);
 void sdh_flush_addrs(struct storm *s);
 void sdh_remove_addrs(struct storm *s);
 void sdh_abort(struct storm *s, struct storm_node *n);
+
+/* storm_engine_dhcp.c, for the port-4011 step */
+void sdh_fill_req(const struct storm *s, const struct storm_node *n, uint8_t type,
+		  struct sdhcp_req *r);
+void sdh_take_boot(struct storm_node *n, const struct sdhcp_reply *r, uint32_t src_ip, int from);
+uint64_t sdh_retx_after(const struct storm *s, unsigned k);
+
+/* storm_engine_proxy.c: the ProxyDHCPREQUEST once the leased address is
+ * on the interface; ends the DHCP phase at the ProxyDHCPACK. */
+void spx_begin(struct storm *s, struct storm_node *n);
+void spx_on_recv(struct storm *s, struct storm_node *n, const struct sockaddr_in *src,
+		 const uint8_t *p, size_t len);
+void spx_on_timer(struct storm *s, struct storm_node *n);
+void spx_abort(struct storm *s, struct storm_node *n);
+
+/* storm_engine_udp.c: a node's UDP socket (TFTP, port 4011). A send slot
+ * is per kind of message: a second send of the same slot within one batch
+ * only rewrites what the first will send. */
+struct storm_udp_tx {
+	struct sockaddr_in to;
+	struct iovec iov;
+	struct msghdr msg;
+	uint32_t queued_batch;         /* submit batch + 1 it is queued in, 0 none */
+	uint16_t queued_gen;           /* on which socket (node generation) */
+};
+/* Bind to the node's address, port `port` (0: ephemeral), arm the
+ * receive; n->fd and n->gen are the new socket's. 0, or -errno. */
+int storm_udp_open(struct storm *s, struct storm_node *n, uint16_t port);
+void storm_udp_send(struct storm *s, struct storm_node *n, struct storm_udp_tx *t,
+		    const void *buf, size_t len, uint32_t ip, uint16_t port);
 
 /* storm_engine_tftp.c */
 void stt_begin(struct storm *s, struct storm_node *n);

@@ -13,7 +13,9 @@
  * 16 and 32 s (scaled), secs counting from the first DISCOVER; with
  * proxyDHCP an address offer without boot information waits a short
  * window for the proxy offer, and the boot file comes from whichever
- * reply carries it (ACK before proxy offer before address offer). */
+ * reply carries it (ACK before proxy offer before address offer). When it
+ * came from a proxy offer, firmware asks the proxy again on port 4011
+ * once it has its address (storm_engine_proxy.c); the phase ends there. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
@@ -29,7 +31,10 @@
 #include "storm_engine.h"
 #include "storm_frame.h"
 
-enum { DS_NONE, DS_SELECTING, DS_REQUESTING, DS_BOUND, DS_NAKED };
+/* DS_PROXY: bound, the address being added or the port-4011 exchange
+ * running; the phase is not over yet. DS_NAKED: NAKed, waiting to
+ * DISCOVER again. */
+enum { DS_NONE, DS_SELECTING, DS_REQUESTING, DS_BOUND, DS_PROXY, DS_NAKED };
 
 int sdh_open(struct storm *s, char *err, size_t errlen)
 {
@@ -97,21 +102,32 @@ void sdh_flush_frames(struct storm *s)
 	s->tx_n = 0;
 }
 
+static enum sdhcp_style style_of(const struct storm_node *n)
+{
+	return n->phase == PH_IPXE_DHCP ? SDHCP_IPXE :
+	       n->kind == SK_UEFI ? SDHCP_PXE_UEFI : SDHCP_PXE_BIOS;
+}
+
+/* What this node's firmware puts in a DISCOVER or REQUEST now; the same
+ * for the ProxyDHCPREQUEST, which adds ciaddr (storm_engine_proxy.c). */
+void sdh_fill_req(const struct storm *s, const struct storm_node *n, uint8_t type,
+		  struct sdhcp_req *r)
+{
+	uint64_t secs = (s->now - n->dhcp_start) / 1000000000ull;
+
+	*r = (struct sdhcp_req){ .type = type, .style = (uint8_t)style_of(n), .arch = n->arch,
+				 .xid = n->xid };
+	r->secs = secs > 0xffff ? 0xffff : (uint16_t)secs;
+	memcpy(r->mac, n->mac, 6);
+	sdhcp_uuid_from_mac(n->mac, r->uuid);
+}
+
 static void send_msg(struct storm *s, struct storm_node *n, uint8_t type)
 {
-	struct sdhcp_req r = {
-		.type = type,
-		.style = n->phase == PH_IPXE_DHCP ? SDHCP_IPXE :
-			 n->kind == SK_UEFI ? SDHCP_PXE_UEFI : SDHCP_PXE_BIOS,
-		.arch = n->arch,
-		.xid = n->xid,
-	};
-	uint64_t secs = (s->now - n->dhcp_start) / 1000000000ull;
+	struct sdhcp_req r;
 	uint8_t pl[DHCP_MAX_MSG];
 
-	r.secs = secs > 0xffff ? 0xffff : (uint16_t)secs;
-	memcpy(r.mac, n->mac, 6);
-	sdhcp_uuid_from_mac(n->mac, r.uuid);
+	sdh_fill_req(s, n, type, &r);
 	if (type == DHCPREQUEST) {
 		r.requested_ip = n->offer_ip;
 		r.server_id = n->offer_sid;
@@ -131,7 +147,7 @@ static void send_msg(struct storm *s, struct storm_node *n, uint8_t type)
 }
 
 /* The wait after transmission number k (1-based): 4 s, 8 s, 16 s, 32 s. */
-static uint64_t retx_after(const struct storm *s, unsigned k)
+uint64_t sdh_retx_after(const struct storm *s, unsigned k)
 {
 	return storm_scaled_ms(s, (double)DHCP_RETX_MS * (double)(1u << (k - 1)));
 }
@@ -153,19 +169,20 @@ static void discover(struct storm *s, struct storm_node *n)
 	n->have_addr_offer = n->have_proxy_offer = false;
 	n->collect_until = 0;
 	n->offer_ip = n->offer_sid = 0;
-	n->boot_rank = 0;
+	n->boot_rank = BF_NONE;
+	n->proxy_ask = false;
+	n->proxy_server = 0;
 	free(n->bootfile);
 	n->bootfile = NULL;
 	n->next_server = 0;
 	n->dhcp_start = s->now;
 	send_msg(s, n, DHCPDISCOVER);
-	storm_timer(s, n, s->now + retx_after(s, 1));
+	storm_timer(s, n, s->now + sdh_retx_after(s, 1));
 }
 
 void sdh_begin(struct storm *s, struct storm_node *n, int ph)
 {
 	storm_phase_begin(s, n, ph);
-	n->naks = 0;
 	discover(s, n);
 }
 
@@ -175,7 +192,7 @@ static void request_now(struct storm *s, struct storm_node *n)
 	n->attempt = 1;
 	n->collect_until = 0;
 	send_msg(s, n, DHCPREQUEST);
-	storm_timer(s, n, s->now + retx_after(s, 1));
+	storm_timer(s, n, s->now + sdh_retx_after(s, 1));
 }
 
 void sdh_on_timer(struct storm *s, struct storm_node *n)
@@ -197,7 +214,7 @@ void sdh_on_timer(struct storm *s, struct storm_node *n)
 	n->attempt++;
 	n->span[n->phase].retries++;
 	send_msg(s, n, n->dstate == DS_SELECTING ? DHCPDISCOVER : DHCPREQUEST);
-	storm_timer(s, n, s->now + retx_after(s, n->attempt));
+	storm_timer(s, n, s->now + sdh_retx_after(s, n->attempt));
 }
 
 void sdh_abort(struct storm *s, struct storm_node *n)
@@ -207,20 +224,20 @@ void sdh_abort(struct storm *s, struct storm_node *n)
 
 /* ------------------------------------------------------------- replies */
 
-/* Boot information from a reply of rank `rank` (1 address offer, 2 proxy
- * offer, 3 ACK): the file, and the TFTP server (option 66 when it is an
- * address, else siaddr, else the server itself). */
-static void take_boot(struct storm_node *n, const struct sdhcp_reply *r, uint32_t src_ip, int rank)
+/* Boot information from a reply (`from`: enum storm_boot_from, a later
+ * one overrides an earlier): the file, and the TFTP server (option 66
+ * when it is an address, else siaddr, else the server itself). */
+void sdh_take_boot(struct storm_node *n, const struct sdhcp_reply *r, uint32_t src_ip, int from)
 {
 	struct in_addr a;
-	if (!r->bootfile[0] || rank < n->boot_rank)
+	if (!r->bootfile[0] || from < n->boot_rank)
 		return;
 	char *f = strdup(r->bootfile);
 	if (!f)
 		return;
 	free(n->bootfile);
 	n->bootfile = f;
-	n->boot_rank = (uint8_t)rank;
+	n->boot_rank = (uint8_t)from;
 	if (r->tftp_server[0] && inet_pton(AF_INET, r->tftp_server, &a) == 1)
 		n->next_server = a.s_addr;
 	else if (r->siaddr)
@@ -238,13 +255,15 @@ static void on_offer(struct storm *s, struct storm_node *n, const struct sdhcp_r
 		n->have_addr_offer = true;
 		n->offer_ip = r->yiaddr;
 		n->offer_sid = r->has_server_id ? r->server_id : src_ip;
-		take_boot(n, r, src_ip, 1);
+		sdh_take_boot(n, r, src_ip, BF_OFFER);
 	} else if (r->pxe_vendor || r->bootfile[0]) {
 		s->st.dhcp_proxy_offers++;
 		if (n->have_proxy_offer)
 			return;
 		n->have_proxy_offer = true;
-		take_boot(n, r, src_ip, 2);
+		n->proxy_server = r->has_server_id ? r->server_id : src_ip;
+		n->proxy_ask = sdhcp_proxy_needs_4011(style_of(n), r);
+		sdh_take_boot(n, r, src_ip, BF_PROXY_OFFER);
 	} else {
 		return;
 	}
@@ -291,7 +310,10 @@ static void addr_result(void *ctx, uint32_t idx, int err)
 		return;
 	}
 	n->addr_added = true;
-	storm_node_next(s, n);
+	if (n->dstate == DS_PROXY)
+		spx_begin(s, n);               /* the address is there: ask port 4011 */
+	else
+		storm_node_next(s, n);
 }
 
 void sdh_flush_addrs(struct storm *s)
@@ -303,24 +325,32 @@ void sdh_flush_addrs(struct storm *s)
 static void on_ack(struct storm *s, struct storm_node *n, const struct sdhcp_reply *r, uint32_t src_ip)
 {
 	s->st.dhcp_acks++;
-	take_boot(n, r, src_ip, 3);
+	sdh_take_boot(n, r, src_ip, BF_ACK);
 	if (!r->yiaddr || !n->bootfile) {
 		storm_node_fail(s, n, R_DHCP_NO_BOOTFILE, 0);
 		return;
 	}
 	int pfx = r->has_mask ? sdhcp_mask_prefix(r->subnet_mask) : 32;
 	uint32_t old = n->ip;
+	bool ask = n->boot_rank == BF_PROXY_OFFER && n->proxy_ask;
 	n->ip = r->yiaddr;
 	n->prefix = (uint8_t)(pfx < 0 ? 32 : pfx);
-	n->dstate = DS_BOUND;
+	n->dstate = ask ? DS_PROXY : DS_BOUND;
+	n->span[n->phase].boot_from = n->boot_rank;
 	storm_timer(s, n, 0);
-	storm_phase_end(s, n);             /* DHCP ends at the ACK; the address add is ours */
-	if (n->phase >= s->cfg->last_phase || (n->addr_added && old == n->ip)) {
-		storm_node_next(s, n);
+	if (!ask) {
+		storm_phase_end(s, n);     /* DHCP ends at the ACK; the address add is ours */
+		if (n->phase >= s->cfg->last_phase || (n->addr_added && old == n->ip)) {
+			storm_node_next(s, n);
+			return;
+		}
+	} else if (n->addr_added && old == n->ip) {
+		spx_begin(s, n);           /* iPXE's DORA: the address is there already */
 		return;
 	}
-	/* the next phase binds to the address: add it first (batched; the
-	 * node goes on when the batch is acknowledged, see addr_result) */
+	/* the port-4011 request and the next phase bind to the address: add
+	 * it first (batched; the node goes on when the batch is acknowledged,
+	 * see addr_result) */
 	n->addr_added = false;
 	if (snl_queue(&s->nl, true, n->ip, n->prefix, n->idx, addr_result, s) < 0)
 		storm_node_fail(s, n, R_ADDR, EIO);
@@ -328,16 +358,21 @@ static void on_ack(struct storm *s, struct storm_node *n, const struct sdhcp_rep
 
 /* A NAK to our REQUEST. EDK2's DHCP driver ends the session with an error
  * (the PXE boot attempt fails); a BIOS PXE ROM and iPXE go back to
- * DISCOVER (RFC 2131 3.1 step 5; iPXE dhcp_defer: after 1 s), which we
- * allow DHCP_NAK_RESTARTS times (a server that NAKs every offer it makes
- * would otherwise hold the node until --max-time). */
+ * DISCOVER (RFC 2131 3.1 step 5; iPXE dhcp_defer: after 1 s). They keep
+ * doing so — two clients offered one address can collide again on the
+ * next — for as long as the phase's DHCP time budget (4+8+16+32 s, the
+ * whole retransmission schedule) lasts: iPXE, too, bounds its discovery
+ * by time, not by the number of NAKs. */
 static void on_nak(struct storm *s, struct storm_node *n)
 {
-	if ((n->kind == SK_UEFI && n->phase == PH_DHCP) || n->naks >= DHCP_NAK_RESTARTS) {
+	uint64_t budget = 0;
+	for (unsigned k = 1; k <= DHCP_TRANSMITS; k++)
+		budget += sdh_retx_after(s, k);
+	if ((n->kind == SK_UEFI && n->phase == PH_DHCP) ||
+	    s->now - n->span[n->phase].start >= budget) {
 		storm_node_fail(s, n, R_DHCP_NAK, 0);
 		return;
 	}
-	n->naks++;
 	n->span[n->phase].retries++;
 	n->dstate = DS_NAKED;
 	storm_timer(s, n, s->now + storm_scaled_ms(s, DHCP_NAK_PAUSE_MS));
@@ -350,8 +385,10 @@ void sdh_on_frame(struct storm *s, const uint8_t *frame, size_t len)
 	uint16_t sport;
 	size_t plen;
 
-	s->st.frames_rx++;
 	const uint8_t *p = storm_frame_udp_payload(frame, len, DHCP_CLIENT_PORT, &plen, &src_ip, &sport);
+	if (p && sport == PXE_BINL_PORT)
+		return;       /* a ProxyDHCPACK to port 68: the node's UDP socket has it */
+	s->st.frames_rx++;
 	if (!p || sport != DHCP_SERVER_PORT || sdhcp_parse_reply(p, plen, &r) != SDHCP_OK) {
 		s->st.frames_bad++;
 		return;

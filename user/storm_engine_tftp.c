@@ -1,17 +1,11 @@
-/* TFTP of the boot program for one node: a UDP socket bound to its leased
- * address (the server sees the node, not the simulator), one multishot
- * receive, and sends queued on the ring (MSG_DONTWAIT and
- * CQE_SKIP_SUCCESS: issued inline at the loop's one submit, no completion
- * unless they fail). What to send is decided by storm_tftp.c; for EDK2's
- * real request after the size probe it asks for a new socket (a new
- * port), as EDK2 does. */
-#include <arpa/inet.h>
+/* TFTP of the boot program for one node over its UDP socket
+ * (storm_engine_udp.c: bound to the leased address, sends queued on the
+ * ring). What to send is decided by storm_tftp.c; for EDK2's real request
+ * after the size probe it asks for a new socket (a new port), as EDK2
+ * does. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "storm_engine.h"
 #include "storm_tftp.h"
@@ -20,33 +14,17 @@
 
 struct storm_tftp_io {
 	struct stftp m;
-	struct sockaddr_in to[3];
-	struct iovec iov[3];
-	struct msghdr msg[3];
-	uint32_t queued_batch[3];      /* submit batch in which that send is already queued */
+	struct storm_udp_tx tx[3];
 };
 
 enum { TX_ERR, TX_RRQ, TX_ACK };
 
-/* Queue send `k`. A second send of the same kind within one batch only
- * rewrites the buffer, which the kernel reads when the batch is
- * submitted: only the newest ACK is worth sending. */
+/* Queue send `k` to the TFTP server (only the newest ACK of a batch goes
+ * out: see storm_udp_send). */
 static void tx(struct storm *s, struct storm_node *n, int k, const void *buf, size_t len,
 	       uint16_t port)
 {
-	struct storm_tftp_io *io = n->tftp;
-	io->to[k] = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(port),
-					  .sin_addr.s_addr = n->next_server };
-	io->iov[k] = (struct iovec){ .iov_base = (void *)buf, .iov_len = len };
-	io->msg[k] = (struct msghdr){ .msg_name = &io->to[k], .msg_namelen = sizeof(io->to[k]),
-				      .msg_iov = &io->iov[k], .msg_iovlen = 1 };
-	if (io->queued_batch[k] == s->batch + 1)
-		return;
-	io->queued_batch[k] = s->batch + 1;     /* +1: batch 0 must not look queued */
-	struct io_uring_sqe *q = storm_sqe(s);
-	io_uring_prep_sendmsg(q, n->fd, &io->msg[k], MSG_DONTWAIT);
-	q->flags |= IOSQE_CQE_SKIP_SUCCESS;
-	io_uring_sqe_set_data64(q, UD_MAKE(n->idx, n->gen, OP_UDP_SEND));
+	storm_udp_send(s, n, &n->tftp->tx[k], buf, len, n->next_server, port);
 }
 
 /* End the phase's I/O: the socket closes and the state is freed after the
@@ -67,27 +45,6 @@ static void release(struct storm *s, struct storm_node *n)
 	n->tftp = NULL;
 }
 
-/* A UDP socket bound to the node's leased address, ephemeral port, with
- * its multishot receive armed. 0, or -errno. */
-static int open_port(struct storm *s, struct storm_node *n)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	struct sockaddr_in me = { .sin_family = AF_INET, .sin_addr.s_addr = n->ip };
-	if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
-		int e = errno;
-		s->st.last_errno = e;
-		if (fd >= 0)
-			close(fd);
-		return -e;
-	}
-	n->fd = fd;
-	n->gen++;
-	/* nothing is queued on the new socket yet */
-	memset(n->tftp->queued_batch, 0, sizeof(n->tftp->queued_batch));
-	storm_arm_recv(s, fd, n->idx, n->gen, OP_UDP_RECV);
-	return 0;
-}
-
 static void act(struct storm *s, struct storm_node *n, unsigned a)
 {
 	struct stftp *m = &n->tftp->m;
@@ -98,7 +55,7 @@ static void act(struct storm *s, struct storm_node *n, unsigned a)
 		/* the ERROR above leaves on the old socket (queued first); the
 		 * real request goes out from a new one */
 		storm_close_later(s, n);
-		int e = open_port(s, n);
+		int e = storm_udp_open(s, n, 0);
 		if (e < 0) {
 			storm_node_fail(s, n, R_SOCKET, (unsigned)-e);
 			return;
@@ -141,7 +98,7 @@ void stt_begin(struct storm *s, struct storm_node *n)
 		storm_node_fail(s, n, R_TFTP_PROTOCOL, 0);
 		return;
 	}
-	int e = open_port(s, n);
+	int e = storm_udp_open(s, n, 0);
 	if (e < 0) {
 		storm_node_fail(s, n, R_SOCKET, (unsigned)-e);
 		return;

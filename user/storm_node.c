@@ -15,6 +15,12 @@ const char *storm_phase_name(int phase)
 	return phase >= 0 && phase < PH__N ? n[phase] : "?";
 }
 
+const char *storm_boot_from_name(int from)
+{
+	static const char *const n[BF__N] = { "none", "offer", "proxy-offer", "ack", "proxy-ack" };
+	return from >= 0 && from < BF__N ? n[from] : "?";
+}
+
 const char *storm_reason_str(int reason, unsigned code, char *buf, unsigned cap)
 {
 	static const char *const n[R__N] = {
@@ -22,6 +28,7 @@ const char *storm_reason_str(int reason, unsigned code, char *buf, unsigned cap)
 		[R_DHCP_TIMEOUT] = "dhcp-timeout",
 		[R_DHCP_NAK] = "dhcp-nak",
 		[R_DHCP_NO_BOOTFILE] = "dhcp-no-bootfile",
+		[R_PROXY_TIMEOUT] = "proxy-timeout",
 		[R_ADDR] = "address-add-failed",
 		[R_TFTP_TIMEOUT] = "tftp-timeout",
 		[R_TFTP_ERROR] = "tftp-error-",

@@ -26,6 +26,7 @@ enum storm_reason {
 	R_DHCP_TIMEOUT,        /* no OFFER, or no ACK, after every retransmission */
 	R_DHCP_NAK,
 	R_DHCP_NO_BOOTFILE,    /* an address but nothing to boot */
+	R_PROXY_TIMEOUT,       /* no ProxyDHCPACK on port 4011 after every retransmission */
 	R_ADDR,                /* the leased address could not be added locally */
 	R_TFTP_TIMEOUT,
 	R_TFTP_ERROR,          /* ERROR packet, code in fail_code */
@@ -44,15 +45,23 @@ enum storm_reason {
 	R__N
 };
 
+/* Which reply of a DORA the boot information came from, in the order one
+ * overrides another (an ACK's file beats an offer's; the port-4011 ACK
+ * beats everything). */
+enum storm_boot_from { BF_NONE, BF_OFFER, BF_PROXY_OFFER, BF_ACK, BF_PROXY_ACK, BF__N };
+
 /* Per-phase timing, nanoseconds since the run started. */
 struct storm_span {
 	uint64_t start, end;
-	uint32_t retries;          /* retransmissions (DHCP, TFTP) or 503 retries (HTTP) */
+	uint32_t retries;          /* retransmissions (DHCP incl. port 4011, TFTP) or
+				      503 retries (HTTP) */
 	bool started, ended;
+	uint8_t boot_from;         /* DHCP phases: enum storm_boot_from */
 };
 
 struct storm_tftp_io;
 struct storm_http_io;
+struct storm_proxy_io;
 
 struct storm_node {
 	struct heap_node timer;    /* first: the engine maps heap nodes back */
@@ -71,14 +80,16 @@ struct storm_node {
 	/* DHCP (both DORAs) */
 	uint8_t dstate;            /* storm_engine_dhcp.c: selecting, requesting, ... */
 	uint8_t attempt;           /* transmissions of the current message */
-	uint8_t naks;              /* NAKs taken in this phase (then DISCOVER again) */
 	bool have_addr_offer, have_proxy_offer, addr_added;
 	uint32_t xid;
 	uint64_t dhcp_start;       /* for the secs field */
 	uint64_t collect_until;    /* proxy-offer window end, 0 = none */
 	uint32_t offer_ip, offer_sid, ip, server_id;   /* network order */
 	uint8_t prefix;
-	uint8_t boot_rank;         /* which reply the boot file came from (ACK > proxy > offer) */
+	uint8_t boot_rank;         /* enum storm_boot_from of the boot file so far */
+	bool proxy_ask;            /* the proxy offer sends this firmware to port 4011 */
+	uint8_t proxy_acks;        /* ProxyDHCPACKs taken (both DORAs) */
+	uint32_t proxy_server;     /* network order: the proxy offer's server */
 	uint32_t next_server;      /* network order: TFTP server */
 	char *bootfile;            /* PXE: the NBP; iPXE: the script URL (malloc) */
 
@@ -86,6 +97,7 @@ struct storm_node {
 	int fd;
 	struct storm_tftp_io *tftp;
 	struct storm_http_io *http;
+	struct storm_proxy_io *proxy;   /* in a DHCP phase: the port-4011 exchange */
 
 	struct storm_span span[PH__N];
 	uint64_t finished;         /* ns since the run started: done or failed */
@@ -105,6 +117,8 @@ static inline unsigned storm_node_coin(uint32_t idx)
 
 const char *storm_kind_name(int kind);      /* "bios", "uefi", "ipxe" */
 const char *storm_phase_name(int phase);    /* "dhcp", "tftp", "ipxe_dhcp", "http" */
+/* "offer", "proxy-offer", "ack", "proxy-ack"; "none" */
+const char *storm_boot_from_name(int from);
 /* "tftp-error-1" etc. into buf; returns buf. */
 const char *storm_reason_str(int reason, unsigned code, char *buf, unsigned cap);
 

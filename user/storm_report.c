@@ -25,6 +25,7 @@ struct summary {
 	unsigned kinds[SK__N];
 	uint64_t first, last;                  /* ns: first phase start, last finish */
 	uint64_t tftp_bytes, http_bytes, script_bytes, retries[PH__N], http_503;
+	unsigned proxy_nodes;                  /* nodes with a ProxyDHCPACK */
 	struct storm_dist phase[PH__N], boot;
 	struct fail_kind fails[MAX_FAIL_KINDS];
 	unsigned nfails;
@@ -43,6 +44,7 @@ static void summarise(const struct storm *s, struct summary *m)
 		m->http_bytes += n->http_bytes;
 		m->script_bytes += n->script_bytes;
 		m->http_503 += n->http_503;
+		m->proxy_nodes += n->proxy_acks > 0;
 		for (int p = 0; p < PH__N; p++) {
 			m->retries[p] += n->span[p].retries;
 			if (n->span[p].started && n->span[p].start < m->first)
@@ -143,6 +145,8 @@ void storm_report_text(FILE *f, const struct storm *s, const struct storm_cpu *c
 		st->frames_tx, st->frames_tx_err, st->frames_rx, st->frames_stray, st->frames_bad,
 		st->dhcp_offers, st->dhcp_proxy_offers, st->dhcp_acks, st->dhcp_naks, st->addr_added,
 		st->addr_failed);
+	fprintf(f, "proxy 4011: %" PRIu64 " requests sent, %" PRIu64 " acks (%u nodes), %" PRIu64 " stray\n",
+		st->proxy_tx, st->proxy_acks, m.proxy_nodes, st->proxy_stray);
 	fprintf(f, "tftp: %" PRIu64 " packets, %" PRIu64 " retransmits, %" PRIu64 " stray; http: %"
 		PRIu64 " requests, %" PRIu64 " waits after 503, %" PRIu64 " reconnects\n",
 		st->tftp_pkts, st->tftp_retx, st->tftp_strays, st->http_requests, m.http_503,
@@ -186,11 +190,12 @@ int storm_report_json(const char *path, const struct storm *s, const struct stor
 	fprintf(f, "{\"summary\":{\"nodes\":%u,\"completed\":%u,\"failed\":%u,\"wall_s\":%.6f,"
 		"\"bytes_tftp\":%" PRIu64 ",\"bytes_http\":%" PRIu64 ",\"bytes_script\":%" PRIu64 ","
 		"\"bytes_total\":%" PRIu64 ",\"mb_per_s\":%.3f,\"cpu_user_s\":%.6f,\"cpu_sys_s\":%.6f,"
-		"\"cpu_ms_per_node\":%.6f,\"http_503\":%" PRIu64 ",\"timeout_scale\":%g,\"last_phase\":",
+		"\"cpu_ms_per_node\":%.6f,\"http_503\":%" PRIu64 ",\"proxy_4011_sent\":%" PRIu64
+		",\"proxy_4011\":%" PRIu64 ",\"proxy_4011_nodes\":%u,\"timeout_scale\":%g,\"last_phase\":",
 		s->n, m.completed, m.failed, wall, m.tftp_bytes, m.http_bytes, m.script_bytes, bytes,
 		wall > 0 ? (double)bytes / wall / 1e6 : 0, cpu->user_s, cpu->sys_s,
 		m.started ? (cpu->user_s + cpu->sys_s) * 1e3 / m.started : 0, m.http_503,
-		s->cfg->timeout_scale);
+		s->st.proxy_tx, s->st.proxy_acks, m.proxy_nodes, s->cfg->timeout_scale);
 	json_str(f, storm_phase_name(s->cfg->last_phase));
 	fprintf(f, ",\"failures\":[");
 	for (unsigned k = 0; k < m.nfails; k++) {
@@ -231,9 +236,9 @@ int storm_report_json(const char *path, const struct storm *s, const struct stor
 		}
 		fprintf(f, ",\"tftp_bytes\":%" PRIu64 ",\"tftp_tsize\":%" PRIu64 ",\"tftp_blksize\":%u,"
 			"\"tftp_windowsize\":%u,\"http_bytes\":%" PRIu64 ",\"script_bytes\":%" PRIu64
-			",\"http_503\":%u,\"end_ms\":%.3f,\"phases\":{",
+			",\"http_503\":%u,\"proxy_4011\":%u,\"end_ms\":%.3f,\"phases\":{",
 			n->tftp_bytes, n->tftp_tsize, n->tftp_blksize, n->tftp_window, n->http_bytes,
-			n->script_bytes, n->http_503, ms(n->finished));
+			n->script_bytes, n->http_503, n->proxy_acks, ms(n->finished));
 		bool first = true;
 		for (int p = 0; p < PH__N; p++) {
 			const struct storm_span *sp = &n->span[p];
@@ -245,7 +250,10 @@ int storm_report_json(const char *path, const struct storm *s, const struct stor
 				fprintf(f, "%.3f", ms(sp->end));
 			else
 				fputs("null", f);
-			fprintf(f, ",\"retries\":%u}", sp->retries);
+			fprintf(f, ",\"retries\":%u", sp->retries);
+			if (p == PH_DHCP || p == PH_IPXE_DHCP)
+				fprintf(f, ",\"boot_from\":\"%s\"", storm_boot_from_name(sp->boot_from));
+			fputc('}', f);
 			first = false;
 		}
 		fprintf(f, "}}%s\n", i + 1 < s->n ? "," : "");

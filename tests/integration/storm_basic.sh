@@ -5,7 +5,8 @@
 # 2 MiB kernel and a 4 MiB initrd — from one process in the client
 # namespace. Then the per-node JSON must add up: every node ok, bytes per
 # node = file sizes, sums = the summary, distinct addresses in the range,
-# phases in order; rackbootd's lease table, log and /metrics must agree
+# phases in order, boot information from the ACKs (no proxyDHCP, so no
+# port-4011 request); rackbootd's lease table, log and /metrics must agree
 # with what the storm reports; the leased addresses are gone afterwards.
 # A second run stops after TFTP (--phases dhcp,tftp).
 source "$(dirname "$0")/lib.sh"
@@ -92,6 +93,12 @@ for n in nodes:
         t = ph[p]["end_ms"] or t
     if abs(n["end_ms"] - ph["http"]["end_ms"]) > 0.01:
         bad("node %d: ends at %s, http at %s" % (i, n["end_ms"], ph["http"]["end_ms"]))
+    # no proxyDHCP here: boot information from rackbootd's own ACKs, no port 4011
+    if n["proxy_4011"] or any(ph[p]["boot_from"] != "ack" for p in want if "dhcp" in p):
+        bad("node %d: proxy_4011 %d, boot from %s" % (i, n["proxy_4011"],
+            [ph[p]["boot_from"] for p in want if "dhcp" in p]))
+if s["proxy_4011_sent"] or s["proxy_4011"]:
+    bad("summary: %d ProxyDHCPREQUESTs sent without a proxy" % s["proxy_4011_sent"])
 print("kinds=%d/%d/%d" % (kinds.get("bios", 0), kinds.get("uefi", 0), kinds.get("ipxe", 0)))
 print("distinct_ips=%d" % len(ips))
 for f, key in (("tftp_bytes", "bytes_tftp"), ("http_bytes", "bytes_http"), ("script_bytes", "bytes_script")):
@@ -109,7 +116,7 @@ PYEOF
 v() { sed -n "s/^$1=//p" "$WORK/verdict" | head -1; }
 grep '^error=' "$WORK/verdict" | sed 's/^/  # /'
 grep -q '^errors=' "$WORK/verdict" || sed 's/^/  # /' "$WORK/verdict"
-check "per-node JSON: every node ok, MAC, bytes = file sizes, TFTP options, address in range, phases in order" \
+check "per-node JSON: every node ok, MAC, bytes = file sizes, TFTP options, address in range, phases in order, boot info from the ACKs, no port 4011" \
   [ "$(v errors)" = 0 ]
 check "mix 50/40/10 of 50 nodes: 25 BIOS, 20 UEFI, 5 iPXE (got $(v kinds))" [ "$(v kinds)" = 25/20/5 ]
 check "50 distinct addresses (got $(v distinct_ips))" [ "$(v distinct_ips)" = 50 ]

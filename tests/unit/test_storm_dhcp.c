@@ -309,6 +309,164 @@ static void test_reply_every_prefix(void **state)
 	}
 }
 
+/* The ProxyDHCPREQUEST to port 4011: ciaddr, unicast, no 50/54, and the
+ * DISCOVER's PXE options (iPXE: its own too), read by the server's parser. */
+struct proxy_req_row {
+	const char *why;
+	uint8_t style;
+	uint16_t arch;
+	const char *vendor_class;
+	bool ipxe;
+};
+
+static const struct proxy_req_row proxy_req_rows[] = {
+	{ "BIOS PXE ROM", SDHCP_PXE_BIOS, 0, "PXEClient:Arch:00000:UNDI:002001", false },
+	{ "EDK2", SDHCP_PXE_UEFI, 7, "PXEClient:Arch:00007:UNDI:003016", false },
+	{ "iPXE (UEFI build)", SDHCP_IPXE, 7, "PXEClient:Arch:00007:UNDI:002001", true },
+	{ "iPXE (BIOS build)", SDHCP_IPXE, 0, "PXEClient:Arch:00000:UNDI:002001", true },
+};
+
+static int check_proxy_req(const struct proxy_req_row *t)
+{
+	struct sdhcp_req r = req_of(DHCPREQUEST, t->style, t->arch);
+	uint8_t buf[DHCP_MAX_MSG];
+	struct dhcp_msg m;
+	uint16_t arch = 0xffff;
+
+	r.ciaddr = htonl(0xc6120064);
+	size_t len = sdhcp_build(buf, sizeof(buf), &r);
+	if (len < 300 || len > SDHCP_REQ_LEN || dhcp_parse(buf, len, &m) != DHCP_OK) {
+		print_error("row \"%s\": %zu bytes, not parsed\n", t->why, len);
+		return 1;
+	}
+	dhcp_opt_u16(&m, DHO_CLIENT_ARCH, &arch);
+	if (m.msg_type != DHCPREQUEST || ntohl(m.ciaddr) != 0xc6120064 || m.flags != 0 ||
+	    m.xid != 0xdeadbeef || memcmp(m.chaddr, MAC, 6) || m.yiaddr ||
+	    m.opt[DHO_REQUESTED_IP].present || m.opt[DHO_SERVER_ID].present ||
+	    !opt_is(&m, DHO_VENDOR_CLASS, t->vendor_class) || arch != t->arch ||
+	    m.opt[DHO_CLIENT_NDI].len != 3 || m.opt[DHO_UUID].len != 17 ||
+	    !m.opt[DHO_PARAM_LIST].present ||
+	    dhcp_user_class_has(&m, "iPXE") != t->ipxe || m.opt[DHO_IPXE_ENCAP].present != t->ipxe) {
+		print_error("row \"%s\": type %u ciaddr %08x flags %04x arch %u\n", t->why, m.msg_type,
+			    ntohl(m.ciaddr), m.flags, arch);
+		return 1;
+	}
+	return 0;
+}
+
+static void test_proxy_request_table(void **state)
+{
+	RUN_TABLE(proxy_req_rows, check_proxy_req, "ProxyDHCPREQUEST rows");
+}
+
+/* Option 43 (PXE vendor options) and whether a proxy offer sends the
+ * firmware to port 4011 (hand-made offers; their yiaddr does not matter:
+ * the engine decides proxy or not before asking). */
+struct proxy_offer_row {
+	const char *why;
+	const char *opts;
+	size_t n;
+	const char *file;
+	bool has_dc;
+	uint8_t dc;
+	bool bios, uefi, ipxe;          /* does each ask port 4011 */
+};
+
+static const struct proxy_offer_row proxy_offer_rows[] = {
+	{ "rackbootd to a BIOS ROM: discovery control 8 and a file",
+	  OPTS("\x35\x01\x02\x3c\x09PXEClient\x2b\x04\x06\x01\x08\xff\xff"), "undionly.kpxe",
+	  true, 8, false, true, true },
+	{ "rackbootd to EDK2 and iPXE: no option 43",
+	  OPTS("\x35\x01\x02\x3c\x09PXEClient\xff"), "ipxe.efi", false, 0, true, true, true },
+	{ "bit 3 but no file: ask", OPTS("\x35\x01\x02\x3c\x09PXEClient\x2b\x03\x06\x01\x08\xff"), NULL,
+	  true, 8, true, true, true },
+	{ "other bits only (no broadcast/multicast discovery): ask",
+	  OPTS("\x35\x01\x02\x3c\x09PXEClient\x2b\x03\x06\x01\x03\xff"), "f", true, 3, true, true, true },
+	{ "bit 3 among others", OPTS("\x35\x01\x02\x3c\x09PXEClient\x2b\x03\x06\x01\x0b\xff"), "f",
+	  true, 11, false, true, true },
+	{ "sub-option 6 after a menu, pads skipped",
+	  OPTS("\x35\x01\x02\x3c\x09PXEClient\x2b\x08\x09\x02" "ab" "\x00\x06\x01\x08\xff"), "f",
+	  true, 8, false, true, true },
+	{ "43 without PXEClient is not PXE's: ask",
+	  OPTS("\x35\x01\x02\x2b\x03\x06\x01\x08\xff"), "f", true, 8, true, true, true },
+	{ "sub-option 6 of the wrong length is ignored",
+	  OPTS("\x35\x01\x02\x3c\x09PXEClient\x2b\x04\x06\x02\x08\x00\xff"), "f",
+	  false, 0, true, true, true },
+	{ "a truncated sub-option is ignored, the reply still parses",
+	  OPTS("\x35\x01\x02\x3c\x09PXEClient\x2b\x02\x06\x05\xff"), "f", false, 0, true, true, true },
+};
+
+static int check_proxy_offer(const struct proxy_offer_row *t)
+{
+	uint8_t b[600];
+	struct sdhcp_reply r;
+	size_t len = mk(b, t->opts, t->n, t->file, NULL);
+
+	if (sdhcp_parse_reply(guard_flush(b, len), len, &r) != SDHCP_OK) {
+		print_error("row \"%s\": not parsed\n", t->why);
+		return 1;
+	}
+	bool bios = sdhcp_proxy_needs_4011(SDHCP_PXE_BIOS, &r);
+	bool uefi = sdhcp_proxy_needs_4011(SDHCP_PXE_UEFI, &r);
+	bool ipxe = sdhcp_proxy_needs_4011(SDHCP_IPXE, &r);
+	if (r.has_discovery_ctl != t->has_dc || (t->has_dc && r.discovery_ctl != t->dc) ||
+	    bios != t->bios || uefi != t->uefi || ipxe != t->ipxe) {
+		print_error("row \"%s\": dc %d/%u, 4011 bios %d uefi %d ipxe %d\n", t->why,
+			    r.has_discovery_ctl, r.discovery_ctl, bios, uefi, ipxe);
+		return 1;
+	}
+	return 0;
+}
+
+static void test_proxy_offer_table(void **state)
+{
+	RUN_TABLE(proxy_offer_rows, check_proxy_offer, "proxy offer rows");
+}
+
+/* Which port-4011 answers a node takes. */
+struct proxy_ack_row {
+	const char *why;
+	const char *opts;
+	size_t n;
+	const char *file;
+	uint32_t xid;                   /* the node's */
+	uint8_t mac_last;               /* the node's MAC's last byte */
+	bool ok;
+};
+
+static const struct proxy_ack_row proxy_ack_rows[] = {
+	{ "the ACK, file in the field", OPTS("\x35\x01\x05\xff"), "ipxe.efi", 0x11223344, 0x2a, true },
+	{ "the ACK, file in option 67", OPTS("\x35\x01\x05\x43\x04" "boot" "\xff"), NULL, 0x11223344, 0x2a,
+	  true },
+	{ "another xid", OPTS("\x35\x01\x05\xff"), "ipxe.efi", 0x11223345, 0x2a, false },
+	{ "another node's MAC", OPTS("\x35\x01\x05\xff"), "ipxe.efi", 0x11223344, 0x2b, false },
+	{ "no boot file: dropped, as iPXE and EDK2 do", OPTS("\x35\x01\x05\xff"), NULL, 0x11223344, 0x2a,
+	  false },
+	{ "a NAK", OPTS("\x35\x01\x06\xff"), "ipxe.efi", 0x11223344, 0x2a, false },
+	{ "an OFFER", OPTS("\x35\x01\x02\xff"), "ipxe.efi", 0x11223344, 0x2a, false },
+	{ "BOOTP (no type)", OPTS("\xff"), "ipxe.efi", 0x11223344, 0x2a, false },
+};
+
+static int check_proxy_ack(const struct proxy_ack_row *t)
+{
+	uint8_t b[600], mac[6];
+	struct sdhcp_reply r;
+	size_t len = mk(b, t->opts, t->n, t->file, NULL);
+
+	memcpy(mac, MAC, 6);
+	mac[5] = t->mac_last;
+	if (sdhcp_parse_reply(b, len, &r) != SDHCP_OK || sdhcp_proxy_ack_ok(&r, t->xid, mac) != t->ok) {
+		print_error("row \"%s\": want %d\n", t->why, t->ok);
+		return 1;
+	}
+	return 0;
+}
+
+static void test_proxy_ack_table(void **state)
+{
+	RUN_TABLE(proxy_ack_rows, check_proxy_ack, "ProxyDHCPACK rows");
+}
+
 static void test_mask_prefix(void **state)
 {
 	assert_int_equal(sdhcp_mask_prefix(htonl(0xffffff00)), 24);
@@ -333,6 +491,9 @@ int main(void)
 		cmocka_unit_test(test_reply_rejects),
 		cmocka_unit_test(test_reply_every_prefix),
 		cmocka_unit_test(test_mask_prefix),
+		cmocka_unit_test(test_proxy_request_table),
+		cmocka_unit_test(test_proxy_offer_table),
+		cmocka_unit_test(test_proxy_ack_table),
 	};
 	return cmocka_run_group_tests(tests, guard_setup, guard_teardown);
 }
