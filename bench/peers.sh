@@ -5,19 +5,24 @@
 #   dnsmasq    dnsmasq 2.90 (DHCP + TFTP) with nginx (HTTP)
 #   kea        kea-dhcp4 2.2 (memfile) with tftpd-hpa 5.2 and nginx
 #
-#   bash bench/peers.sh                    # both storms, all stacks, ~15-25 min
+#   bash bench/peers.sh                    # four storms, all stacks, ~20-30 min
 #   STORMS=tftp TFTP_NODES=1000 bash bench/peers.sh      # a quick look
 #   STACKS="rackboot kea" STORMS=full FULL_NODES=200 bash bench/peers.sh
 #
 # Two storms (STORMS):
-#   tftp  TFTP_NODES nodes (10,000) power on at once: PXE DHCP, then TFTP of a
+#   tftp  TFTP_NODES nodes (10,000) power on together: PXE DHCP, then TFTP of a
 #         BOOT_SIZE (1 MiB) boot file. Mix bios=50,uefi=50: BIOS nodes ask
 #         blksize 1432/1456 + tsize, UEFI nodes the EDK2 pattern (tsize probe,
 #         abort, blksize 1468 windowsize 4).
-#   full  FULL_NODES nodes (1,000) power on at once and boot all the way: PXE
+#   full  FULL_NODES nodes (1,000) power on together and boot all the way: PXE
 #         DHCP, TFTP of the boot file, the iPXE DHCP, HTTP of the iPXE
 #         script, a KERNEL_SIZE kernel and an INITRD_SIZE initrd (8 + 24 =
 #         32 MiB). Mix bios=50,uefi=40,ipxe=10.
+# each either all at once (START, default "all": the worst case — every
+# node's retransmissions fall on the same instants, as no firmware adds
+# jitter) or as a ramp, KIND@ramp:RATE nodes per second in MAC order (a row
+# whose machines come out of POST over some seconds). The default runs
+# both storms both ways.
 #
 # Same for every stack: two network namespaces on one veth (198.18.0.1/16
 # server, the client side holds every leased address), the same files (one
@@ -72,7 +77,8 @@
 # exit, also on failure or Ctrl-C.
 #
 # Environment (defaults in brackets):
-#   STACKS ["rackboot dnsmasq kea"]  STORMS ["tftp full"]  ROUNDS [1]
+#   STACKS ["rackboot dnsmasq kea"]  ROUNDS [1]
+#   STORMS ["tftp full tftp@ramp:500 full@ramp:50"] (KIND[@START])
 #   TFTP_NODES [10000]  FULL_NODES [1000]  BOOT_SIZE [1048576]
 #   KERNEL_SIZE [8388608]  INITRD_SIZE [25165824]  START [all] (or ramp:RATE)
 #   TFTP_MIX [bios=50,uefi=50]  FULL_MIX [bios=50,uefi=40,ipxe=10]
@@ -90,7 +96,7 @@ source "$ROOT/bench/lib-cgroup.sh"
 source "$ROOT/bench/lib-nginx.sh"
 
 STACKS=${STACKS:-"rackboot dnsmasq kea"}
-STORMS=${STORMS:-"tftp full"}
+STORMS=${STORMS:-"tftp full tftp@ramp:500 full@ramp:50"}
 ROUNDS=${ROUNDS:-1}
 TFTP_NODES=${TFTP_NODES:-10000}
 FULL_NODES=${FULL_NODES:-1000}
@@ -187,16 +193,24 @@ PYEOF
   local st
   command -v gnuplot >/dev/null || die "gnuplot is missing (package gnuplot-nox; run make deps)"
   for st in $STORMS; do
+    st=$(storm_tag "$st")
     ls "$OUT/peers-$TAG-$st"-*-cdf.dat >/dev/null 2>&1 || continue
     gnuplot -e "base='$OUT/peers-$TAG-$st'; title='$(storm_title "$st")'; stacks='$(stacks_present "$st")'" \
       "$ROOT/bench/plot-peers.gp" || die "gnuplot failed for $st"
     log "plots: $OUT/peers-$TAG-$st.png .svg"
   done
 }
-storm_title() {
-  case $1 in
-    tftp) echo "$TFTP_NODES nodes at once: PXE DHCP + TFTP of a $((BOOT_SIZE >> 10)) KiB boot file ($TFTP_MIX)" ;;
-    full) echo "$FULL_NODES nodes at once: DHCP, TFTP, iPXE DHCP, HTTP of $(((KERNEL_SIZE + INITRD_SIZE) >> 20)) MiB ($FULL_MIX)" ;;
+# A storm is KIND[@START]: tftp@ramp:500 is the tftp storm with nodes
+# powered on 500 per second. Its tag in file names: tftp-ramp500.
+storm_kind() { echo "${1%%[@-]*}"; }
+storm_start() { case $1 in *@*) echo "${1#*@}" ;; *-ramp*) echo "ramp:${1#*-ramp}" ;; *) echo "$START" ;; esac; }
+storm_tag() { case $1 in *@*) local x=${1#*@}; echo "$(storm_kind "$1")-${x//:/}" ;; *) echo "$1" ;; esac; }
+storm_title() { # tag
+  local start; start=$(storm_start "$1")
+  case $start in all) start="at once" ;; ramp:*) start="powered on ${start#ramp:}/s" ;; esac
+  case $(storm_kind "$1") in
+    tftp) echo "$TFTP_NODES nodes $start: PXE DHCP + TFTP of a $((BOOT_SIZE >> 10)) KiB boot file ($TFTP_MIX)" ;;
+    full) echo "$FULL_NODES nodes $start: DHCP, TFTP, iPXE DHCP, HTTP of $(((KERNEL_SIZE + INITRD_SIZE) >> 20)) MiB ($FULL_MIX)" ;;
   esac
 }
 stacks_present() { # storm -> the stacks that have plot data, in STACKS order
@@ -214,7 +228,10 @@ rb_bin
 storm_bin
 cg_find_root
 for s in $STACKS; do case $s in rackboot|dnsmasq|kea) ;; *) die "unknown stack $s (rackboot dnsmasq kea)";; esac; done
-for s in $STORMS; do case $s in tftp|full) ;; *) die "unknown storm $s (tftp full)";; esac; done
+for s in $STORMS; do
+  case $(storm_kind "$s") in tftp|full) ;; *) die "unknown storm $s (tftp, full, KIND@ramp:RATE)";; esac
+  case $(storm_start "$s") in all|ramp:[0-9]*) ;; *) die "storm $s: start must be all or ramp:RATE";; esac
+done
 pkill -x kea-dhcp4 2>/dev/null; pkill -x nginx 2>/dev/null   # a packaged service would hold the lock files
 
 cleanup_cgroups() { local d; for d in "$CG_ROOT/$CG_PFX"-*; do [ -d "$d" ] && cg_stop "$d"; done; }
@@ -345,8 +362,9 @@ busiest_sampled() { # prefix, seconds
 }
 
 run_one() { # storm, stack, round
-  local storm=$1 st=$2 round=$3 nodes mix phases d base
-  case $storm in
+  local storm st=$2 round=$3 nodes mix phases d base start
+  storm=$(storm_tag "$1") start=$(storm_start "$1")
+  case $(storm_kind "$1") in
     tftp) nodes=$TFTP_NODES mix=$TFTP_MIX phases=dhcp,tftp ;;
     full) nodes=$FULL_NODES mix=$FULL_MIX phases=dhcp,tftp,ipxe_dhcp,http ;;
   esac
@@ -356,12 +374,12 @@ run_one() { # storm, stack, round
   local cli_cg=$CG_ROOT/$CG_PFX-storm-$RANDOM
   mkdir "$cli_cg"
   base=$RAW/$storm-$st-$round
-  log "$storm storm, $nodes nodes ($mix, $phases), stack $st, round $round"
+  log "$storm storm, $nodes nodes ($mix, $phases, start $start), stack $st, round $round"
   local s0 c0 m0 t0 s1 c1 m1 t1
   s0=$(cg_usage_us "$SRV_CG"); c0=$(cg_usage_us "$cli_cg"); m0=$(machine_busy_ticks); t0=$(date +%s.%N)
   sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cli_cg" \
     ip netns exec "$NS_CLI" timeout $((MAX_TIME + 60)) "$STORM" --interface "$PFX-c" --nodes "$nodes" \
-    --mix "$mix" --start "$START" --phases "$phases" --max-time "$MAX_TIME" \
+    --mix "$mix" --start "$start" --phases "$phases" --max-time "$MAX_TIME" \
     --json "$base.json" >"$base.txt" 2>"$base.err" &
   local spid=$!
   sample_threads "$SRV_CG" "$d/srv-threads" $spid &
