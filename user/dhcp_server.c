@@ -720,13 +720,18 @@ static int open_udp(uint16_t port, const char *ifname, char *err, size_t errlen)
 {
 	int one = 1, fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int rcv = 8 << 20;
+	int rcv = 32 << 20;
 	if (fd < 0)
 		goto fail;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
 	setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
-	/* a storm of DISCOVERs must queue, not be dropped by the kernel */
+	/* a storm of DISCOVERs must queue, not be dropped by the kernel: a
+	 * queued broadcast costs its skb's truesize, not its length. 10,000
+	 * nodes powered on at once (rackboot-storm, DHCP only): with 8 MiB
+	 * 127-151 were dropped and came back 4 s later (all bound in 4.2 s),
+	 * with 32 MiB none (0.35-0.40 s). Memory is only charged while
+	 * datagrams wait. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 	(void)ifname;
