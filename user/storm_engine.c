@@ -498,6 +498,8 @@ void storm_run(struct storm *s)
 			break;
 		}
 		start_due(s);
+		s->now = mono_ns() - s->t0_abs;
+		sdh_drain(s);                  /* replies that came meanwhile, before timers */
 		fire_timers(s);
 		sdh_flush_addrs(s);            /* may start TFTP or HTTP */
 		sdh_flush_frames(s);

@@ -145,6 +145,7 @@ int sdh_open(struct storm *s, char *err, size_t errlen);
 void sdh_close(struct storm *s);
 void sdh_begin(struct storm *s, struct storm_node *n, int ph);
 void sdh_on_frame(struct storm *s, const uint8_t *frame, size_t len);
+void sdh_drain(struct storm *s);
 void sdh_on_timer(struct storm *s, struct storm_node *n);
 void sdh_flush_frames(struct storm *s);
 void sdh_flush_addrs(struct storm *s);
