@@ -12,10 +12,6 @@
 source "$(dirname "$0")/lib.sh"
 need busybox dnsmasq kea-dhcp4 tftp cmp ip ss python3 timeout "$SCAPY_PY" "$RACKBOOTD"
 rb_bin                                      # one copy of the server for the whole test
-IPXE=/usr/lib/ipxe
-for f in undionly.kpxe ipxe.efi; do
-  [ -s "$IPXE/$f" ] || { fail "$IPXE/$f is missing (package ipxe; run make deps)"; exit 1; }
-done
 netns_bridge_setup d
 NS_D=$PFX-d; IFD=$PFX-d; IFC=$PFX-c; IFP=$PFX-s
 DHCP_IP=198.18.0.3
@@ -23,7 +19,7 @@ ip -n "$NS_D" addr add $DHCP_IP/24 dev "$IFD"
 
 D=$WORK/root; O=$WORK/out
 mkdir -p "$D" "$O"
-cp "$IPXE/undionly.kpxe" "$IPXE/ipxe.efi" "$D/" && chmod 644 "$D"/*
+ipxe_files "$D"
 # every DHCP datagram leaving or reaching the proxy, for "it hands out nothing"
 dhcp_sniff "$NS_SRV" "$IFP" "$O/proxy-wire.txt" 120
 start_rackbootd --interface "$IFP" --address $SRV_IP/24 --root "$D" \

@@ -557,3 +557,15 @@ storm_bench_setup() {
   storm_rb_conf "$WORK/rb.conf" vmlinuz initrd.img
   printf 'boot-bios boot.bin\nboot-efi-x64 boot.bin\n' >>"$WORK/rb.conf"
 }
+
+# The real iPXE boot programs (package ipxe), copied into DIR for tests
+# that serve them; a test without them fails loudly.
+IPXE=/usr/lib/ipxe
+ipxe_files() { # dir
+  local f
+  for f in undionly.kpxe ipxe.efi; do
+    [ -s "$IPXE/$f" ] || { fail "$IPXE/$f is missing (package ipxe; run make deps)"; exit 1; }
+  done
+  mkdir -p "$1" && cp "$IPXE/undionly.kpxe" "$IPXE/ipxe.efi" "$1/" &&
+    chmod 644 "$1/undionly.kpxe" "$1/ipxe.efi"
+}

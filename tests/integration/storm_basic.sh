@@ -13,15 +13,11 @@ source "$(dirname "$0")/lib.sh"
 need ip ss timeout curl /usr/bin/python3 "$RACKBOOTD"
 rb_bin
 storm_bin
-IPXE=/usr/lib/ipxe
-for f in undionly.kpxe ipxe.efi; do
-  [ -s "$IPXE/$f" ] || { fail "$IPXE/$f is missing (package ipxe; run make deps)"; exit 1; }
-done
 netns_setup
 at_exit ns_kill_all
 R=$WORK/root
 mkdir -p "$R" "$WORK/state"
-cp "$IPXE/undionly.kpxe" "$IPXE/ipxe.efi" "$R/"
+ipxe_files "$R"
 mkrand "$R/vmlinuz" $((2 << 20))
 mkrand "$R/initrd.img" $((4 << 20))
 storm_rb_conf "$WORK/rb.conf" vmlinuz initrd.img

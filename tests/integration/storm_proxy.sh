@@ -20,16 +20,12 @@ source "$(dirname "$0")/lib.sh"
 need dnsmasq ip ss timeout /usr/bin/python3 "$RACKBOOTD"
 rb_bin
 storm_bin
-IPXE=/usr/lib/ipxe
-for f in undionly.kpxe ipxe.efi; do
-  [ -s "$IPXE/$f" ] || { fail "$IPXE/$f is missing (package ipxe; run make deps)"; exit 1; }
-done
 netns_bridge_setup d
 NS_D=$PFX-d
 ip -n "$NS_D" addr add 198.18.0.3/24 dev "$PFX-d"
 R=$WORK/root
 mkdir -p "$R"
-cp "$IPXE/undionly.kpxe" "$IPXE/ipxe.efi" "$R/"
+ipxe_files "$R"
 mkrand "$R/vmlinuz" $((1 << 20))
 mkrand "$R/initrd.img" $((1 << 20))
 storm_rb_conf "$WORK/rb.conf" vmlinuz initrd.img
