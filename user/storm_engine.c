@@ -2,6 +2,7 @@
 #include "storm_engine.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stddef.h>
@@ -50,11 +51,17 @@ struct io_uring_sqe *storm_sqe(struct storm *s)
 void storm_arm_recv(struct storm *s, int fd, uint32_t idx, uint16_t gen, unsigned op)
 {
 	struct io_uring_sqe *q = storm_sqe(s);
+	if (op == OP_PKT_RECV) {
+		/* readiness only: sdh_drain reads the frames (see there) */
+		io_uring_prep_poll_multishot(q, fd, POLLIN);
+		io_uring_sqe_set_data64(q, UD_MAKE(idx, gen, op));
+		return;
+	}
 	if (op == OP_TCP_RECV) {
 		io_uring_prep_recv_multishot(q, fd, NULL, 0, 0);
 		q->buf_group = BG_BIG;
 	} else {
-		io_uring_prep_recvmsg_multishot(q, fd, op == OP_PKT_RECV ? &s->rmsg_pkt : &s->rmsg_udp, 0);
+		io_uring_prep_recvmsg_multishot(q, fd, &s->rmsg_udp, 0);
 		q->buf_group = BG_SMALL;
 	}
 	q->flags |= IOSQE_BUFFER_SELECT;
@@ -269,22 +276,12 @@ static void on_cqe(struct storm *s, const struct io_uring_cqe *c)
 	if (c->res == -ENOBUFS)
 		s->st.enobufs++;
 
-	if (idx == UD_PKT) {
-		if (buf && c->res > 0) {
-			struct io_uring_recvmsg_out *o = io_uring_recvmsg_validate(buf, c->res, &s->rmsg_pkt);
-			if (o && !(o->flags & MSG_TRUNC))
-				sdh_on_frame(s, io_uring_recvmsg_payload(o, &s->rmsg_pkt),
-					     io_uring_recvmsg_payload_length(o, c->res, &s->rmsg_pkt));
-		}
-		if (buf)
-			storm_buf_return(br, bid);
-		if (!more) {
-			s->pkt_armed = false;
-			if (s->pkt_fd >= 0) {
-				s->st.rearms++;
-				storm_arm_recv(s, s->pkt_fd, UD_PKT, 0, OP_PKT_RECV);
-				s->pkt_armed = true;
-			}
+	if (idx == UD_PKT) {                   /* the packet socket is readable */
+		if (c->res > 0)
+			sdh_drain(s);
+		if (!more && s->pkt_fd >= 0) {
+			s->st.rearms++;
+			storm_arm_recv(s, s->pkt_fd, UD_PKT, 0, OP_PKT_RECV);
 		}
 		return;
 	}
@@ -452,7 +449,6 @@ int storm_init(struct storm *s, const struct storm_cfg *cfg, volatile sig_atomic
 		snprintf(err, errlen, "provided buffers: %s (need Linux >= 5.19)", strerror(-e));
 		return -1;
 	}
-	s->rmsg_pkt.msg_namelen = 0;
 	s->rmsg_udp.msg_namelen = sizeof(struct sockaddr_in);
 
 	if (sdh_open(s, err, errlen) < 0)

@@ -80,7 +80,7 @@ struct storm {
 
 	struct io_uring ring;
 	struct storm_bufring small, big;
-	struct msghdr rmsg_pkt, rmsg_udp;   /* multishot recvmsg templates */
+	struct msghdr rmsg_udp;            /* multishot recvmsg template */
 	uint32_t batch;                     /* bumped at every submit */
 
 	struct timer_heap timers;
@@ -96,7 +96,6 @@ struct storm {
 	/* DHCP over AF_PACKET */
 	int ifindex;
 	int pkt_fd;
-	bool pkt_armed;
 	uint16_t ip_id;
 	uint64_t rng;
 	struct mmsghdr *tx_msgs;

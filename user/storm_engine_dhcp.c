@@ -69,7 +69,6 @@ int sdh_open(struct storm *s, char *err, size_t errlen)
 	if (setsockopt(s->pkt_fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)) < 0)
 		setsockopt(s->pkt_fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
 	storm_arm_recv(s, s->pkt_fd, UD_PKT, 0, OP_PKT_RECV);
-	s->pkt_armed = true;
 	return 0;
 }
 
@@ -378,24 +377,26 @@ static void on_nak(struct storm *s, struct storm_node *n)
 	storm_timer(s, n, s->now + storm_scaled_ms(s, DHCP_NAK_PAUSE_MS));
 }
 
-/* Read every DHCP reply waiting on the packet socket, directly. The
- * multishot receive on it takes a few dozen frames per kernel entry (the
- * kernel retries a multishot only so often before yielding to others),
- * and with thousands of TFTP sockets busy the loop enters rarely: 10,000
- * nodes through DHCP + TFTP queued up to 3.8 MB of replies there, drained
- * at ~300 a second, and thousands of nodes retransmitted at 4 s what
- * rackbootd had answered in milliseconds — the simulator's lag reported as
- * the server's latency. Called once per loop iteration, before timers. */
+/* Read every DHCP reply waiting on the packet socket. The ring only
+ * reports the socket readable (a multishot poll); the frames are read
+ * here, in batches, until none is left. A multishot receive on the ring
+ * took a few dozen frames per kernel entry (the kernel retries a
+ * multishot only so often before yielding to others), and with thousands
+ * of TFTP sockets busy the loop enters rarely: 10,000 nodes through DHCP +
+ * TFTP queued up to 3.8 MB of replies there, drained at ~300 a second,
+ * and thousands of nodes retransmitted at 4 s what rackbootd had answered
+ * in milliseconds — the simulator's lag reported as the server's latency.
+ * Also called at the top of each loop iteration, before timers fire. */
 void sdh_drain(struct storm *s)
 {
-	enum { BATCH = 64, FRAME = 2048, MAX = 8192 };
+	enum { BATCH = 64, FRAME = 2048 };
 	static uint8_t buf[BATCH][FRAME];
 	struct mmsghdr mm[BATCH];
 	struct iovec iov[BATCH];
 
 	if (s->pkt_fd < 0)
 		return;
-	for (unsigned total = 0; total < MAX;) {
+	for (;;) {
 		for (unsigned i = 0; i < BATCH; i++) {
 			iov[i] = (struct iovec){ .iov_base = buf[i], .iov_len = FRAME };
 			mm[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
@@ -406,7 +407,6 @@ void sdh_drain(struct storm *s)
 		for (int i = 0; i < got; i++)
 			if (!(mm[i].msg_hdr.msg_flags & MSG_TRUNC))
 				sdh_on_frame(s, buf[i], mm[i].msg_len);
-		total += (unsigned)got;
 		if (got < BATCH)
 			return;
 	}
