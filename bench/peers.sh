@@ -140,6 +140,13 @@ names = {"rackboot": "rackbootd", "dnsmasq": "dnsmasq + nginx", "kea": "Kea + tf
 def med(v):
     v = sorted(v)
     return v[(len(v) - 1) // 2] if v else None
+def ratio(ours, peer, peer_inf="-"):
+    """rackbootd / peer; inf: the peer's p99 node never booted, or it booted none."""
+    if peer == float("inf"):
+        return peer_inf
+    if ours == float("inf") or peer == 0:
+        return "-"
+    return "%.2fx" % (ours / peer)
 def f(x):
     try:
         return float(x)
@@ -182,10 +189,8 @@ for st in storms:
         p_bps = med([f(r["boots_per_s"]) for r in pr])
         p_p99 = med([f(r["boot_p99_s"]) for r in pr])
         p_cpu = med([f(r["server_ms_per_boot"]) for r in pr])
-        ratio = lambda a, b: ("%.2fx" % (a / b)) if b not in (0, float("inf")) and a != float("inf") else ("peer did not reach p99" if b == float("inf") else "-")
         out.append("| %s | %s | %s | %s | %s | %s |" % (
-            st, names.get(peer, peer), ratio(rb_bps, p_bps),
-            ratio(rb_p99, p_p99) if p_p99 != float("inf") else "peer's p99 node never booted",
+            st, names.get(peer, peer), ratio(rb_bps, p_bps), ratio(rb_p99, p_p99, "peer's p99 node never booted"),
             ratio(rb_cpu, p_cpu), " / ".join(r["failed"] for r in pr)))
 open(md, "w").write("\n".join(out) + "\n")
 print("\n".join(out))
@@ -215,7 +220,7 @@ storm_title() { # tag
 }
 stacks_present() { # storm -> the stacks that have plot data, in STACKS order
   local s out=
-  for s in rackboot dnsmasq kea; do [ -f "$OUT/peers-$TAG-$1-$s-cdf.dat" ] && out="$out $s"; done
+  for s in $STACKS; do [ -f "$OUT/peers-$TAG-$1-$s-cdf.dat" ] && out="$out $s"; done
   echo $out
 }
 
