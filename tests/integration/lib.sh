@@ -469,6 +469,16 @@ profile storm {
 EOC
 }
 
+# WORK/root (R) with a random kernel and initrd of the given sizes, and a
+# rackbootd configuration booting them (WORK/rb.conf).
+storm_root() { # kernel bytes, initrd bytes
+  R=$WORK/root
+  mkdir -p "$R"
+  mkrand "$R/vmlinuz" "$1"
+  mkrand "$R/initrd.img" "$2"
+  storm_rb_conf "$WORK/rb.conf" vmlinuz initrd.img
+}
+
 # Drop PERCENT % of the UDP datagrams arriving on interface IF of
 # namespace NS, at random (nftables numgen, in the kernel: this kernel has
 # no sch_netem). Put it on both ends of a veth for loss both ways. The
@@ -549,12 +559,8 @@ storm_bench_setup() {
   ip -n "$NS_SRV" link set "$PFX-s" up
   ip -n "$NS_CLI" link set "$PFX-c" up
   CLI_MAC=$(ip -n "$NS_CLI" -br link show dev "$PFX-c" | awk '{ print $3 }')
-  R=$WORK/root
-  mkdir -p "$R"
+  storm_root "$KERNEL_SIZE" "$INITRD_SIZE"
   mkrand "$R/boot.bin" "$BOOT_SIZE"
-  mkrand "$R/vmlinuz" "$KERNEL_SIZE"
-  mkrand "$R/initrd.img" "$INITRD_SIZE"
-  storm_rb_conf "$WORK/rb.conf" vmlinuz initrd.img
   printf 'boot-bios boot.bin\nboot-efi-x64 boot.bin\n' >>"$WORK/rb.conf"
 }
 

@@ -15,12 +15,9 @@ rb_bin
 storm_bin
 netns_setup
 at_exit ns_kill_all
-R=$WORK/root
-mkdir -p "$R" "$WORK/state"
+storm_root $((2 << 20)) $((4 << 20))
 ipxe_files "$R"
-mkrand "$R/vmlinuz" $((2 << 20))
-mkrand "$R/initrd.img" $((4 << 20))
-storm_rb_conf "$WORK/rb.conf" vmlinuz initrd.img
+mkdir -p "$WORK/state"
 # --max-streams 2: 50 nodes want 100 large downloads, so some are told 503
 # and come back after Retry-After, as iPXE does
 start_rackbootd --config "$WORK/rb.conf" --interface "$PFX-s" --address $SRV_IP/24 --root "$R" \

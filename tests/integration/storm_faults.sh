@@ -24,12 +24,8 @@ rb_bin
 storm_bin
 netns_setup
 at_exit ns_kill_all
-R=$WORK/root
-mkdir -p "$R"
+storm_root $((512 << 10)) $((1 << 20))
 ipxe_files "$R"
-mkrand "$R/vmlinuz" $((512 << 10))
-mkrand "$R/initrd.img" $((1 << 20))
-storm_rb_conf "$WORK/rb.conf" vmlinuz initrd.img
 serve() { # state dir, range end, [flags]
   local st=$1 hi=$2; shift 2
   start_rackbootd --config "$WORK/rb.conf" --interface "$PFX-s" --address $SRV_IP/24 --root "$R" \

@@ -23,12 +23,8 @@ storm_bin
 netns_bridge_setup d
 NS_D=$PFX-d
 ip -n "$NS_D" addr add 198.18.0.3/24 dev "$PFX-d"
-R=$WORK/root
-mkdir -p "$R"
+storm_root $((1 << 20)) $((1 << 20))
 ipxe_files "$R"
-mkrand "$R/vmlinuz" $((1 << 20))
-mkrand "$R/initrd.img" $((1 << 20))
-storm_rb_conf "$WORK/rb.conf" vmlinuz initrd.img
 start_rackbootd --config "$WORK/rb.conf" --interface "$PFX-s" --address $SRV_IP/24 --root "$R" \
   --state-dir "$WORK/state" --proxy-dhcp --http-port 8080 -v
 wait_until 5 tcp_listening 8080 || { fail "rackbootd does not listen on HTTP"; exit 1; }
