@@ -144,6 +144,43 @@ qemu_boot() { # name, qemu args...
 # characters (SeaBIOS's serial console and OVMF draw with them).
 plain_log() { sed -E 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[()][0-9A-Za-z]//g; s/.\x08//g; s/\r//g' "$1"; }
 
+# One OVMF (UEFI) boot of a q35 VM with a virtio NIC on a new tap, its
+# wire sniffed, its own copy of the variable store; NIC_OPTS go on the
+# -device line (",bootindex=1"), further arguments to QEMU. Starts the
+# boot's checks (e2e_boot_begin); the caller ends them.
+ovmf_boot() { # name, tap, mac, nic opts, [qemu args...]
+  local name=$1 tap=$2 mac=$3 nic=$4; shift 4
+  e2e_tap "$tap"
+  cp "$OVMF_VARS" "$WORK/ovmf-vars.fd"
+  e2e_boot_begin
+  e2e_wire_sniff "$name" "$tap"
+  qemu_boot "$name" -machine q35 \
+    -drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE" \
+    -drive "if=pflash,format=raw,unit=1,file=$WORK/ovmf-vars.fd" \
+    -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" \
+    -device "virtio-net-pci,netdev=n0,mac=$mac,romfile=$nic" "$@"
+  e2e_wire_stop
+}
+
+# What ipxe.efi does once running on OVMF, seen from rackbootd, the wire
+# and the serial console: its DHCP with iPXE's user class, the script URL
+# in the ACK, the script, kernel and initrd over HTTP from address IP, the
+# EFI stub's initrd and the rendered command line.
+check_ipxe_efi_boot() { # name, mac, ip
+  local name=$1 mac=$2 ip=$3 f
+  check_wire "$name" "ipxe.efi's DHCP carries iPXE's user class" \
+    "vm> dhcp (DISCOVER|REQUEST) .* user-class=69505845 .*arch=0007"
+  check_rb_log "$name: then rackbootd handed it the iPXE script URL" \
+    "DHCPACK 198\.18\.0\.[0-9]+ to $mac \(ipxe: http://$SRV_IP:80/boot\.ipxe\)"
+  for f in boot.ipxe vmlinuz initrd.img; do
+    check_rb_log "$name: GET /$f over HTTP from ${ip:-?}" "http: GET /$f from ${ip:-none}\$"
+  done
+  check_serial "$name" "the EFI stub loaded initrd=initrd.img" \
+    "EFI stub: Loaded initrd from command line option"
+  check_serial "$name" "kernel command line as the profile rendered it ({{arch}} = efi-x64)" \
+    "Command line: .*console=ttyS0 rackboot\.node=$mac rackboot\.fw=efi-x64 initrd=initrd\.img\$"
+}
+
 # Checks about one boot go between e2e_boot_begin and e2e_boot_end: if any
 # of them failed, the end prints the serial console, QEMU's output and
 # rackbootd's log once.

@@ -101,16 +101,7 @@ e2e_boot_end "$name"
 name=proxy-uefi-virtio
 mac=52:54:00:e2:e3:02
 tap=$PFX-u0
-e2e_tap "$tap"
-cp "$OVMF_VARS" "$WORK/ovmf-vars.fd"
-e2e_boot_begin
-e2e_wire_sniff "$name" "$tap"
-qemu_boot "$name" -machine q35 \
-  -drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE" \
-  -drive "if=pflash,format=raw,unit=1,file=$WORK/ovmf-vars.fd" \
-  -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" \
-  -device "virtio-net-pci,netdev=n0,mac=$mac,romfile=,bootindex=1"
-e2e_wire_stop
+ovmf_boot "$name" "$tap" "$mac" ,bootindex=1
 check_marker "$name" "$mac" efi-x64
 # Stage 1: EDK2's PXE with a proxy: the address from dnsmasq, the boot file
 # from rackbootd's proxy offer and port 4011.

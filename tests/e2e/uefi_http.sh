@@ -24,18 +24,9 @@ name=uefi-http
 mac=52:54:00:e2:e5:01
 macx=$(echo "$mac" | tr -d : | tr a-f A-F)
 tap=$PFX-h0
-e2e_tap "$tap"
-cp "$OVMF_VARS" "$WORK/ovmf-vars.fd"
-e2e_boot_begin
-e2e_wire_sniff "$name" "$tap"
-qemu_boot "$name" -machine q35 \
-  -drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE" \
-  -drive "if=pflash,format=raw,unit=1,file=$WORK/ovmf-vars.fd" \
+ovmf_boot "$name" "$tap" "$mac" "" \
   -fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=no \
-  -fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=no \
-  -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" \
-  -device "virtio-net-pci,netdev=n0,mac=$mac,romfile="
-e2e_wire_stop
+  -fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=no
 check_marker "$name" "$mac" efi-x64
 
 # The boot options OVMF made for itself: HTTP, no PXE.
@@ -77,17 +68,7 @@ check_rb_log "$name: EDK2 fetched ipxe.efi over HTTP from ${ip:-?}" "http: GET /
 check_wire "$name" "... after a HEAD for its size" "vm> http HEAD /ipxe\.efi HTTP/1\.1"
 
 # Stage 2: ipxe.efi.
-check_wire "$name" "ipxe.efi's DHCP carries iPXE's user class" \
-  "vm> dhcp (DISCOVER|REQUEST) .* user-class=69505845 .*arch=0007"
-check_rb_log "$name: then rackbootd handed it the iPXE script URL" \
-  "DHCPACK 198\.18\.0\.[0-9]+ to $mac \(ipxe: http://$SRV_IP:80/boot\.ipxe\)"
-for f in boot.ipxe vmlinuz initrd.img; do
-  check_rb_log "$name: GET /$f over HTTP from ${ip:-?}" "http: GET /$f from ${ip:-none}\$"
-done
-check_serial "$name" "the EFI stub loaded initrd=initrd.img" \
-  "EFI stub: Loaded initrd from command line option"
-check_serial "$name" "kernel command line as the profile rendered it ({{arch}} = efi-x64)" \
-  "Command line: .*console=ttyS0 rackboot\.node=$mac rackboot\.fw=efi-x64 initrd=initrd\.img\$"
+check_ipxe_efi_boot "$name" "$mac" "$ip"
 
 # No TFTP at all, on the wire or in rackbootd.
 if grep -aq ' tftp ' "$WORK/$name.wire.log" || rb_log_has 'RRQ from '; then

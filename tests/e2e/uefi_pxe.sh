@@ -16,16 +16,7 @@ e2e_rackbootd --config "$WORK/rackboot.conf" -vvv
 mac=52:54:00:e2:e1:01
 name=uefi-virtio
 tap=$PFX-u0
-e2e_tap "$tap"
-cp "$OVMF_VARS" "$WORK/ovmf-vars.fd"     # the firmware's variable store, private
-e2e_boot_begin
-e2e_wire_sniff "$name" "$tap"
-qemu_boot "$name" -machine q35 \
-  -drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE" \
-  -drive "if=pflash,format=raw,unit=1,file=$WORK/ovmf-vars.fd" \
-  -netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" \
-  -device "virtio-net-pci,netdev=n0,mac=$mac,romfile=,bootindex=1"
-e2e_wire_stop
+ovmf_boot "$name" "$tap" "$mac" ,bootindex=1
 check_marker "$name" "$mac" efi-x64
 
 # Stage 1: EDK2's PXE.
@@ -45,18 +36,7 @@ check_rb_log "$name: rackbootd's TFTP sent ipxe.efi whole" "done sending ipxe\.e
 check_serial "$name" "EDK2 downloaded and started the NBP" "NBP file downloaded successfully"
 
 # Stage 2: ipxe.efi.
-check_wire "$name" "ipxe.efi's DHCP carries iPXE's user class" \
-  "vm> dhcp (DISCOVER|REQUEST) .* user-class=69505845 .*arch=0007"
-check_rb_log "$name: then rackbootd handed it the iPXE script URL" \
-  "DHCPACK 198\.18\.0\.[0-9]+ to $mac \(ipxe: http://$SRV_IP:80/boot\.ipxe\)"
-ip=$(rb_acked_ip "$mac")
-for f in boot.ipxe vmlinuz initrd.img; do
-  check_rb_log "$name: GET /$f over HTTP from ${ip:-?}" "http: GET /$f from ${ip:-none}\$"
-done
-check_serial "$name" "the EFI stub loaded initrd=initrd.img" \
-  "EFI stub: Loaded initrd from command line option"
-check_serial "$name" "kernel command line as the profile rendered it ({{arch}} = efi-x64)" \
-  "Command line: .*console=ttyS0 rackboot\.node=$mac rackboot\.fw=efi-x64 initrd=initrd\.img\$"
+check_ipxe_efi_boot "$name" "$mac" "$(rb_acked_ip "$mac")"
 e2e_timeline "$name" "$mac"
 e2e_boot_end "$name"
 finish
