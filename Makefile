@@ -1,7 +1,16 @@
 # rackboot — plain Makefile. `make` builds everything into build/.
-# Library modules: user/*.c (one job each). Programs: user/cmd/*.c, bench/*.c.
-# Tests: tests/unit/test_*.c (cmocka), tests/fuzz/fuzz_*.c (libFuzzer),
-#        tests/integration/*.sh (network namespaces, real clients).
+#
+# Layout (docs/ARCHITECTURE.md): user/<part>/ is one part of the program,
+# built into its own build/lib<part>.a; a binary links only the parts it
+# uses, so in.tftpd holds no DHCP code and rackboot-storm no server code.
+# PART_DEPS says which parts each part may use (its #includes are checked
+# against it by tests/tools/check_layers.sh, part of `make test`).
+#
+# To add a module: put foo.c and foo.h in the folder of its part and a
+# tests/unit/<part>/test_foo.c beside its siblings; nothing here changes.
+# To add a part: add it to PARTS (top-down order: a part before the parts
+# it uses) and give it a PART_DEPS line. A new libFuzzer target
+# tests/fuzz/fuzz_x.c lists the modules it exercises in FUZZ_MODS_fuzz_x.
 
 CC       ?= gcc
 CLANG    ?= clang
@@ -14,21 +23,47 @@ CFLAGS   += $(CSTD) $(WARN) -fno-strict-aliasing -MMD -MP
 LDLIBS   := -luring -lsqlite3 -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRC  := $(wildcard user/*.c)
+# Parts, top-down: each may use only the parts listed after its name.
+PARTS := storm http dhcp tftp core proto lib
+PART_DEPS_lib   :=
+PART_DEPS_proto := lib
+PART_DEPS_core  := proto lib
+PART_DEPS_tftp  := proto lib
+PART_DEPS_dhcp  := core proto lib
+PART_DEPS_http  := core proto lib
+PART_DEPS_storm := proto lib
+# a part and everything below it, in link order
+closure = $(filter $(1) $(PART_DEPS_$(1)),$(PARTS))
+
+# What each program links.
+PROG_PARTS_rackbootd      := http dhcp tftp core proto lib
+PROG_PARTS_in.tftpd       := tftp proto lib
+PROG_PARTS_rackboot-storm := storm proto lib
+PROG_PARTS_tftp-load      :=
+
+# The modules each libFuzzer target exercises (compiled in with coverage).
+FUZZ_MODS_fuzz_dhcp_parse   := proto/dhcp_proto
+FUZZ_MODS_fuzz_http_request := proto/http_proto
+FUZZ_MODS_fuzz_netascii     := proto/netascii
+FUZZ_MODS_fuzz_remap        := tftp/remap
+FUZZ_MODS_fuzz_tftp_request := tftp/tftp_options proto/tftp_proto
+FUZZ_MODS_fuzz_tftp_xfer    := tftp/tftp_xfer
+
 CMD_SRC  := $(wildcard user/cmd/*.c)
 BENCH_SRC:= $(wildcard bench/*.c)
-UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
-LIB_OBJ      := $(LIB_SRC:%.c=$(B)/obj/%.o)
-LIB_OBJ_SAN  := $(LIB_SRC:%.c=$(B)/san/%.o)
 PROGS        := $(CMD_SRC:user/cmd/%.c=$(B)/%) $(BENCH_SRC:bench/%.c=$(B)/%)
 PROGS_SAN    := $(CMD_SRC:user/cmd/%.c=$(B)/san/bin/%)
-UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
-UNIT_BIN_SAN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests-san/%)
+UNIT_BIN     := $(foreach t,$(UNIT_SRC),$(B)/tests/$(notdir $(t:.c=)))
+UNIT_BIN_SAN := $(foreach t,$(UNIT_SRC),$(B)/tests-san/$(notdir $(t:.c=)))
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 
-.PHONY: all deps test demo bench bench-peers clean tests fuzz images e2e
+part_libs     = $(foreach p,$(1),$(B)/lib$(p).a)
+part_libs_san = $(foreach p,$(1),$(B)/san/lib$(p).a)
+
+.PHONY: all deps test demo bench bench-peers clean tests fuzz images e2e layers
 all: $(PROGS) $(PROGS_SAN) $(UNIT_BIN) $(UNIT_BIN_SAN) $(FUZZ_BIN)
 
 deps:
@@ -42,38 +77,55 @@ $(B)/san/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -c $< -o $@
 
-$(B)/librackboot.a: $(LIB_OBJ)
-	@mkdir -p $(@D)
-	ar rcs $@ $^
+# One static library per part (and its ASan/UBSan twin).
+define part_rules
+$(B)/lib$(1).a: $(patsubst %.c,$(B)/obj/%.o,$(wildcard user/$(1)/*.c))
+	ar rcs $$@ $$^
+$(B)/san/lib$(1).a: $(patsubst %.c,$(B)/san/%.o,$(wildcard user/$(1)/*.c))
+	ar rcs $$@ $$^
+endef
+$(foreach p,$(PARTS),$(eval $(call part_rules,$(p))))
 
-$(B)/librackboot-san.a: $(LIB_OBJ_SAN)
-	@mkdir -p $(@D)
-	ar rcs $@ $^
-
-$(B)/%: $(B)/obj/user/cmd/%.o $(B)/librackboot.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-
-$(B)/%: $(B)/obj/bench/%.o $(B)/librackboot.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lm
+# Programs link only their own parts.
+define prog_rules
+$(B)/$(1): $(2) $(call part_libs,$(PROG_PARTS_$(1)))
+	$(CC) $(CFLAGS) -o $$@ $$^ $(LDLIBS) -lm
+endef
+$(foreach c,$(CMD_SRC),$(eval $(call prog_rules,$(notdir $(c:.c=)),$(B)/obj/$(c:.c=.o))))
+$(foreach c,$(BENCH_SRC),$(eval $(call prog_rules,$(notdir $(c:.c=)),$(B)/obj/$(c:.c=.o))))
 
 # The daemons under ASan/UBSan, for integration tests with hostile input.
-$(B)/san/bin/%: $(B)/san/user/cmd/%.o $(B)/librackboot-san.a
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+define prog_san_rules
+$(B)/san/bin/$(1): $(B)/san/user/cmd/$(1).o $(call part_libs_san,$(PROG_PARTS_$(1)))
+	@mkdir -p $$(@D)
+	$(CC) $(CFLAGS) $(SAN) -o $$@ $$^ $(LDLIBS)
+endef
+$(foreach c,$(CMD_SRC),$(eval $(call prog_san_rules,$(notdir $(c:.c=)))))
 
-$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/librackboot.a
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+# A unit test links its part and the parts below it.
+define unit_rules
+$(B)/tests/$(1): $(B)/obj/$(2:.c=.o) $(call part_libs,$(call closure,$(3)))
+	@mkdir -p $$(@D)
+	$(CC) $(CFLAGS) -o $$@ $$^ -lcmocka $(LDLIBS)
+$(B)/tests-san/$(1): $(B)/san/$(2:.c=.o) $(call part_libs_san,$(call closure,$(3)))
+	@mkdir -p $$(@D)
+	$(CC) $(CFLAGS) $(SAN) -o $$@ $$^ -lcmocka $(LDLIBS)
+endef
+$(foreach t,$(UNIT_SRC),$(eval $(call unit_rules,$(notdir $(t:.c=)),$(t),$(notdir $(patsubst %/,%,$(dir $(t)))))))
+$(B)/obj/tests/unit/%.o $(B)/san/tests/unit/%.o: CPPFLAGS += -Itests/unit
 
-$(B)/tests-san/%: $(B)/san/tests/unit/%.o $(B)/librackboot-san.a
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka $(LDLIBS)
-
-# libFuzzer targets: clang, the library sources compiled in with coverage.
-$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
-	@mkdir -p $(@D)
+# libFuzzer targets: clang, only the modules each exercises compiled in with coverage.
+define fuzz_rules
+$(B)/fuzz/$(1): tests/fuzz/$(1).c $(patsubst %,user/%.c,$(FUZZ_MODS_$(1)))
+	@mkdir -p $$(@D)
 	$(CLANG) $(CPPFLAGS) $(CSTD) -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
-	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LDLIBS)
+	  -fsanitize=fuzzer,address,undefined -o $$@ $$^
+endef
+$(foreach f,$(FUZZ_SRC),$(eval $(call fuzz_rules,$(notdir $(f:.c=)))))
+
+# "part: parts it may use", one line each, for tests/tools/check_layers.sh.
+layers:
+	@$(foreach p,$(PARTS),echo "$(p): $(PART_DEPS_$(p))";)
 
 test: deps all
 	@bash tests/run.sh

@@ -29,6 +29,7 @@ run_one() { # name, command...
   fi
 }
 
+run_one "layers" bash tests/tools/check_layers.sh
 export CMOCKA_MESSAGE_OUTPUT=TAP
 for t in $B/tests/test_*; do run_one "unit/$(basename "$t")" "$t"; done
 for t in $B/tests-san/test_*; do run_one "unit-asan/$(basename "$t")" "$t"; done

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dhcp_proto.h"
+#include "proto/dhcp_proto.h"
 
 #define LONG_NAME "0123456789012345678901234567890123456789012345678901234567890123"
 #define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)

@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "fuzz_copy.h"
-#include "http_proto.h"
+#include "proto/http_proto.h"
 
 #define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
 

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netascii.h"
+#include "proto/netascii.h"
 
 #define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
 

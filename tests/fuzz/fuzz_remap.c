@@ -22,7 +22,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "remap.h"
+#include "tftp/remap.h"
 
 /* Bounds keep each run fast. A mapping costs at most about two regexec()
  * calls per step, each over a work string of at most REMAP_WORK_MIN bytes

@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tftp_options.h"
-#include "tftp_proto.h"
+#include "tftp/tftp_options.h"
+#include "proto/tftp_proto.h"
 
 #define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
 

@@ -31,7 +31,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "tftp_xfer.h"
+#include "tftp/tftp_xfer.h"
 
 #define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
 

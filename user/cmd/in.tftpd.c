@@ -22,11 +22,11 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "remap.h"
-#include "tftp_files.h"
-#include "tftp_server.h"
-#include "tftpd_args.h"
+#include "lib/log.h"
+#include "tftp/remap.h"
+#include "tftp/tftp_files.h"
+#include "tftp/tftp_server.h"
+#include "tftp/tftpd_args.h"
 
 #define VERSION "rackboot in.tftpd 0.1 (tftp-hpa 5.2 compatible), with remap, with io_uring"
 

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "storm_args.h"
-#include "storm_engine.h"
-#include "storm_report.h"
+#include "storm/storm_args.h"
+#include "storm/storm_engine.h"
+#include "storm/storm_report.h"
 
 static volatile sig_atomic_t stop;
 

@@ -17,15 +17,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "dhcp_server.h"
-#include "http_server.h"
-#include "lease_store.h"
-#include "log.h"
-#include "metrics.h"
-#include "node_table.h"
-#include "tftp_files.h"
-#include "tftp_server.h"
+#include "core/config.h"
+#include "dhcp/dhcp_server.h"
+#include "http/http_server.h"
+#include "dhcp/lease_store.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
+#include "core/node_table.h"
+#include "tftp/tftp_files.h"
+#include "tftp/tftp_server.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/rackboot"
 
