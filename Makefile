@@ -17,27 +17,28 @@ CLANG    ?= clang
 B        := build
 CSTD     := -std=gnu17
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
-CPPFLAGS := -D_GNU_SOURCE -Iuser
+CPPFLAGS := -D_GNU_SOURCE -Iuser -Ibpf -I$(B)/bpf
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(CSTD) $(WARN) -fno-strict-aliasing -MMD -MP
-LDLIBS   := -luring -lsqlite3 -lpthread
+LDLIBS   := -luring -lsqlite3 -lbpf -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Parts, top-down: each may use only the parts listed after its name.
-PARTS := storm http dhcp tftp core proto lib
+PARTS := storm http dhcp tftp fastpath core proto lib
 PART_DEPS_lib   :=
 PART_DEPS_proto := lib
 PART_DEPS_core  := proto lib
-PART_DEPS_tftp  := proto lib
-PART_DEPS_dhcp  := core proto lib
+PART_DEPS_fastpath := lib
+PART_DEPS_tftp  := fastpath proto lib
+PART_DEPS_dhcp  := fastpath core proto lib
 PART_DEPS_http  := core proto lib
 PART_DEPS_storm := proto lib
 # a part and everything below it, in link order
 closure = $(filter $(1) $(PART_DEPS_$(1)),$(PARTS))
 
 # What each program links.
-PROG_PARTS_rackbootd      := http dhcp tftp core proto lib
-PROG_PARTS_in.tftpd       := tftp proto lib
+PROG_PARTS_rackbootd      := http dhcp tftp fastpath core proto lib
+PROG_PARTS_in.tftpd       := tftp fastpath proto lib
 PROG_PARTS_rackboot-storm := storm proto lib
 PROG_PARTS_tftp-load      :=
 
@@ -76,6 +77,34 @@ $(B)/obj/%.o: %.c
 $(B)/san/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -c $< -o $@
+
+# eBPF fast path: bpf/<attach point>.bpf.c -> build/bpf/<name>.bpf.o (clang,
+# CO-RE against build/vmlinux.h, dumped from the running kernel's BTF) ->
+# build/bpf/<name>.skel.h (bpftool gen skeleton), which user/fastpath/
+# and its tests include. Nothing generated is committed.
+BPF_SRC    := $(wildcard bpf/*.bpf.c)
+BPF_OBJ    := $(BPF_SRC:bpf/%.bpf.c=$(B)/bpf/%.bpf.o)
+BPF_SKEL   := $(BPF_SRC:bpf/%.bpf.c=$(B)/bpf/%.skel.h)
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Wextra -Werror \
+              -Wno-unused-parameter -I$(B) -Ibpf
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+
+$(B)/vmlinux.h:
+	@mkdir -p $(@D)
+	bpftool btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+
+$(B)/bpf/%.bpf.o: bpf/%.bpf.c $(B)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/bpf/%.skel.h: $(B)/bpf/%.bpf.o
+	bpftool gen skeleton $< name rb_$(subst -,_,$*) > $@.tmp && mv $@.tmp $@
+
+all: $(BPF_OBJ) $(BPF_SKEL)
+
+# Whatever includes a skeleton waits for all of them.
+$(patsubst %.c,$(B)/obj/%.o,$(wildcard user/fastpath/*.c tests/unit/fastpath/*.c)) \
+$(patsubst %.c,$(B)/san/%.o,$(wildcard user/fastpath/*.c tests/unit/fastpath/*.c)): | $(BPF_SKEL)
 
 # One static library per part (and its ASan/UBSan twin).
 define part_rules

@@ -6,6 +6,7 @@ set -euo pipefail
 PKGS=(
   # build
   build-essential clang llvm pkg-config libbpf-dev liburing-dev libsqlite3-dev
+  bpftool libelf-dev zlib1g-dev
   libcmocka-dev libclang-rt-14-dev sqlite3
   # real TFTP clients and peer servers for integration tests and benchmarks
   atftp tftp-hpa tftpd-hpa curl busybox dnsmasq-base iproute2 procps python3
