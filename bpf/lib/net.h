@@ -15,6 +15,7 @@
 #define RB_IP_HLEN     20              /* the only IPv4 header length we answer */
 #define RB_UDP_HLEN    8
 #define RB_HDRS_LEN    (RB_ETH_HLEN + RB_IP_HLEN + RB_UDP_HLEN)
+#define RB_MAX_FRAME   1518            /* Ethernet, 1500 MTU, with a VLAN tag */
 
 enum rb_parse {
 	RB_PARSE_OK = 0,

@@ -1,4 +1,4 @@
-/* The one header the eBPF fast path and userspace share: map names' key
+/* The ABI between the eBPF fast path and userspace, in one header: map names' key
  * and value layouts, the events the programs stream to the daemon, and the
  * counters they keep. BPF programs include it after vmlinux.h; userspace
  * (user/fastpath/, the tests) after <linux/types.h>. Every struct here is
@@ -7,8 +7,8 @@
  * Byte order: fields named *_be are in network order exactly as they
  * appear on the wire (addresses, ports), so the programs compare them
  * without swapping; every other field is host order. */
-#ifndef RACKBOOT_BPF_FASTPATH_H
-#define RACKBOOT_BPF_FASTPATH_H
+#ifndef RACKBOOT_BPF_FASTPATH_ABI_H
+#define RACKBOOT_BPF_FASTPATH_ABI_H
 
 #ifndef __VMLINUX_H__
 #include <linux/types.h>

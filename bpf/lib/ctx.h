@@ -1,0 +1,68 @@
+/* What protocol code in lib/ needs of a program's context, for XDP and TC
+ * alike. The entry program defines RB_XDP or RB_TC before including this;
+ * protocol handlers are then written once against:
+ *
+ *   RB_CTX               the context type
+ *   rb_data/rb_data_end  packet pointers (re-derive after every resize)
+ *   rb_len               frame length
+ *   rb_resize(c, len)    grow or shrink the frame to `len` bytes; 0 or <0
+ *                        (XDP on veth cannot grow: the handler then passes
+ *                        and the TC program answers instead)
+ *   rb_store(c, off, from, len)  copy from BPF memory (a map value) into the frame
+ *   rb_emit_copy(c)      TC only: send a copy of the frame as it is now out
+ *                        of the device it came in on, keep the original
+ *                        (RFC 7440 windows); RB_CAN_EMIT_COPY says if it exists
+ *   rb_ifindex(c)        the device the frame arrived on */
+#ifndef RACKBOOT_BPF_LIB_CTX_H
+#define RACKBOOT_BPF_LIB_CTX_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+#if defined(RB_XDP)
+#define RB_CTX struct xdp_md
+#define RB_CAN_EMIT_COPY 0
+static __always_inline void *rb_data(RB_CTX *c) { return (void *)(long)c->data; }
+static __always_inline void *rb_data_end(RB_CTX *c) { return (void *)(long)c->data_end; }
+static __always_inline __u32 rb_len(RB_CTX *c) { return c->data_end - c->data; }
+static __always_inline __u32 rb_ifindex(RB_CTX *c) { return c->ingress_ifindex; }
+static __always_inline int rb_resize(RB_CTX *c, __u32 len)
+{
+	return bpf_xdp_adjust_tail(c, (int)len - (int)rb_len(c));
+}
+static __always_inline int rb_store(RB_CTX *c, __u32 off, const void *from, __u32 len)
+{
+	return bpf_xdp_store_bytes(c, off, (void *)from, len);
+}
+static __always_inline int rb_emit_copy(RB_CTX *c) { return -95; /* EOPNOTSUPP */ }
+#elif defined(RB_TC)
+#define RB_CTX struct __sk_buff
+#define RB_CAN_EMIT_COPY 1
+#define TC_ACT_OK       0            /* linux/pkt_cls.h: macros, not in vmlinux.h */
+#define TC_ACT_SHOT     2
+#define TC_ACT_REDIRECT 7
+static __always_inline void *rb_data(RB_CTX *c) { return (void *)(long)c->data; }
+static __always_inline void *rb_data_end(RB_CTX *c) { return (void *)(long)c->data_end; }
+static __always_inline __u32 rb_len(RB_CTX *c) { return c->len; }
+static __always_inline __u32 rb_ifindex(RB_CTX *c) { return c->ifindex; }
+static __always_inline int rb_resize(RB_CTX *c, __u32 len)
+{
+	int err = bpf_skb_change_tail(c, len, 0);
+	if (err)
+		return err;
+	/* direct packet access needs the whole frame linear */
+	return bpf_skb_pull_data(c, len);
+}
+static __always_inline int rb_store(RB_CTX *c, __u32 off, const void *from, __u32 len)
+{
+	return bpf_skb_store_bytes(c, off, from, len, 0);
+}
+static __always_inline int rb_emit_copy(RB_CTX *c)
+{
+	return bpf_clone_redirect(c, c->ifindex, 0);
+}
+#else
+#error "define RB_XDP or RB_TC before including lib/ctx.h"
+#endif
+
+#endif
