@@ -1,4 +1,7 @@
-/* Unit tests for rackbootd's configuration (user/config.c).
+/* Unit tests for rackbootd's config file (user/core/config_file.c and
+ * config_settings.c, with the value parsers of config_values.c and the
+ * life cycle of config.c). The inventory, the lookups and the cross-checks
+ * have their own test_config_*.c; config_fixture.h is what they share.
  *
  * Table driven: each config row is {why, config text, inventory text, the
  * stage expected to fail (load or check) and a substring of its error,
@@ -13,86 +16,17 @@
 
 #include "table.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <ftw.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/config.h"
 
-static char dir[PATH_MAX];   /* the test's temporary directory */
-
-#define EXPECT(cond)                                                                     \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			print_error("    %s:%d: expected %s\n", __FILE__, __LINE__, #cond); \
-			return 1;                                                        \
-		}                                                                        \
-	} while (0)
-
-static void write_file(const char *name, const char *text, size_t len)
-{
-	char path[PATH_MAX + 64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(text, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void write_text(const char *name, const char *text)
-{
-	write_file(name, text, strlen(text));
-}
-
-static void remove_file(const char *name)
-{
-	char path[PATH_MAX + 64];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	unlink(path);
-}
-
-static bool ends_with(const char *s, const char *tail)
-{
-	size_t a = strlen(s), b = strlen(tail);
-
-	return a >= b && !strcmp(s + a - b, tail);
-}
-
-static uint32_t ip(const char *s)
-{
-	uint32_t v = 0;
-
-	assert_int_equal(rb_parse_ipv4(s, &v), 0);
-	return v;
-}
-
-static uint32_t nip(const char *s) /* network order, as routers/dns are kept */
-{
-	return htonl(ip(s));
-}
-
-/* What the daemon's flags would supply, so that rows need not repeat it. */
-static void fill_required(struct rb_config *c)
-{
-	if (!c->interface[0])
-		strcpy(c->interface, "eth0");
-	if (!c->address) {
-		c->address = ip("10.0.0.1");
-		c->prefix = 24;
-	}
-	if (!c->root[0])
-		strcpy(c->root, "/srv/rackboot");
-}
+#include "config_fixture.h"
 
 /* ------------------------------------------------------------------ */
 /* Verify functions for rows that load                                 */
@@ -400,8 +334,6 @@ static int v_inventory_setting(const struct rb_config *c)
 /* ------------------------------------------------------------------ */
 /* Config rows                                                         */
 
-enum { OK_ROW = 0, LOAD = 'L', CHECK = 'C' };
-
 struct conf_row {
 	const char *why;
 	const char *conf;   /* t.conf */
@@ -412,10 +344,6 @@ struct conf_row {
 	int (*verify)(const struct rb_config *c);
 	bool bare;          /* check without filling interface/address/root */
 };
-
-#define PROFILE_K "profile k {\nkernel vmlinuz\n}\n" /* 3 lines */
-#define ERRL(s) .stage = LOAD, .err = (s)
-#define ERRC(s) .stage = CHECK, .err = (s)
 
 static const struct conf_row conf_rows[] = {
 	/* --- every global setting ------------------------------------------ */
@@ -848,146 +776,6 @@ static void test_config_rows(void **state)
 }
 
 /* ------------------------------------------------------------------ */
-/* Inventory rows                                                      */
-
-static int vi_full(const struct rb_config *c)
-{
-	static const uint8_t mac[6] = {0x52, 0x54, 0, 0, 0, 2};
-
-	EXPECT(c->nhosts == 1);
-	EXPECT(!memcmp(c->hosts[0].mac, mac, 6));
-	EXPECT(c->hosts[0].ip == ip("10.0.0.12"));
-	EXPECT(!strcmp(c->hosts[0].name, "node02"));
-	EXPECT(c->hosts[0].profile == 1);
-	EXPECT(c->hosts[0].params.set == 0);
-	EXPECT(ends_with(c->hosts[0].where, "/hosts.txt:1"));
-	return 0;
-}
-
-static int vi_mac_only(const struct rb_config *c)
-{
-	EXPECT(c->nhosts == 1);
-	EXPECT(c->hosts[0].ip == 0 && c->hosts[0].name[0] == '\0' && c->hosts[0].profile == -1);
-	return 0;
-}
-
-static int vi_dashes(const struct rb_config *c)
-{
-	static const uint8_t mac[6] = {0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
-
-	EXPECT(c->nhosts == 3);
-	EXPECT(!memcmp(c->hosts[0].mac, mac, 6));
-	EXPECT(c->hosts[0].ip == 0 && c->hosts[0].name[0] == '\0' && c->hosts[0].profile == 0);
-	EXPECT(c->hosts[1].ip == ip("10.0.0.20") && !strcmp(c->hosts[1].name, "n-20.rack1"));
-	EXPECT(c->hosts[1].profile == -1);
-	EXPECT(c->hosts[2].ip == 0 && !strcmp(c->hosts[2].name, "x"));
-	EXPECT(ends_with(c->hosts[2].where, "/hosts.txt:6"));
-	return 0;
-}
-
-struct inv_row {
-	const char *why;
-	const char *inv;
-	int stage;
-	const char *err;
-	const char *err2;
-	int (*verify)(const struct rb_config *c);
-};
-
-static const struct inv_row inv_rows[] = {
-	{"the documented example line", "52:54:00:00:00:02 10.0.0.12 node02 compute\n", .verify = vi_full},
-	{"a MAC alone", "52:54:00:00:00:02\n", .verify = vi_mac_only},
-	{"dashes, comments, blank lines, upper case, '-' separators",
-	 "# inventory\nAA-BB-CC-DD-EE-FF - - k   # rack 1\n\n  52:54:00:00:00:20\t10.0.0.20 n-20.rack1 -\n"
-	 "   \n52:54:00:00:00:21 - x\n",
-	 .verify = vi_dashes},
-	{"an empty inventory", "", .verify = NULL},
-	{"bad MAC (letters)", "52:54:00:00:00:01\n\nzz:54:00:00:00:03 10.0.0.3\n",
-	 ERRL("hosts.txt:3: bad MAC address 'zz:54:00:00:00:03'")},
-	{"bad MAC (short)", "52:54:00:00:01\n", ERRL("hosts.txt:1: bad MAC address '52:54:00:00:01'")},
-	{"bad MAC (one-digit octet)", "52:54:0:00:00:01\n", ERRL("hosts.txt:1: bad MAC address")},
-	{"bad MAC (mixed separators)", "52:54-00:00:00:01\n", ERRL("hosts.txt:1: bad MAC address")},
-	{"bad MAC (seven octets)", "52:54:00:00:00:01:02\n", ERRL("hosts.txt:1: bad MAC address")},
-	{"an address first", "10.0.0.1 52:54:00:00:00:01\n",
-	 ERRL("hosts.txt:1: bad MAC address '10.0.0.1'")},
-	{"bad address", "52:54:00:00:00:01 10.0.0.256\n", ERRL("hosts.txt:1: bad address '10.0.0.256'")},
-	{"address 0.0.0.0", "52:54:00:00:00:01 0.0.0.0\n",
-	 ERRL("hosts.txt:1: '0.0.0.0' is not a usable unicast address")},
-	{"bad hostname", "52:54:00:00:00:01 - node_2\n",
-	 ERRL("hosts.txt:1: bad hostname 'node_2' (letters, digits, '-' and '.', at most 63)")},
-	{"hostname too long",
-	 "52:54:00:00:00:01 - aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
-	 ERRL("hosts.txt:1: bad hostname")},
-	{"a hostname of 63 characters",
-	 "52:54:00:00:00:01 - aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", .verify = NULL},
-	{"unknown profile", "52:54:00:00:00:01 - n1 nope\n", ERRL("hosts.txt:1: unknown profile 'nope'")},
-	{"too many fields", "52:54:00:00:00:01 10.0.0.5 n1 k extra\n",
-	 ERRL("hosts.txt:1: too many fields (want MAC [ADDRESS|-] [HOSTNAME|-] [PROFILE|-])")},
-	{"duplicate MAC", "52:54:00:00:00:01\n52:54:00:00:00:02\n52:54:00:00:00:01 10.0.0.9\n",
-	 ERRL("hosts.txt:3: duplicate host mac 52:54:00:00:00:01 (first at "), "hosts.txt:1)"},
-	{"duplicate address", "52:54:00:00:00:01 10.0.0.9\n52:54:00:00:00:02 10.0.0.9\n",
-	 ERRC("hosts.txt:2: duplicate host address 10.0.0.9 (first at "), "hosts.txt:1)"},
-	{"unterminated quote", "52:54:00:00:00:01 \"x\n", ERRL("hosts.txt:1: unterminated quote")},
-};
-
-static int check_inv_row(const struct inv_row *t)
-{
-	static const char base[] = PROFILE_K "profile compute {\nkernel k\n}\n";
-	char path[PATH_MAX + 64], err[PATH_MAX + 512] = "";
-	struct rb_config c;
-	int rc, bad = 0;
-
-	write_text("base.conf", base);
-	write_text("hosts.txt", t->inv);
-	rb_config_init(&c);
-	snprintf(path, sizeof(path), "%s/base.conf", dir);
-	if (rb_config_load(&c, path, err, sizeof(err))) {
-		print_error("row \"%s\": base config: %s\n", t->why, err);
-		rb_config_free(&c);
-		return 1;
-	}
-	snprintf(path, sizeof(path), "%s/hosts.txt", dir);
-	rc = rb_inventory_load(&c, path, err, sizeof(err));
-	if (rc == 0) {
-		if (strcmp(c.inventory, path)) {
-			print_error("row \"%s\": inventory is \"%s\"\n", t->why, c.inventory);
-			bad = 1;
-		}
-		fill_required(&c);
-		rc = rb_config_check(&c, err, sizeof(err));
-		if (t->stage == LOAD) {
-			print_error("row \"%s\": loaded, want \"%s\"\n", t->why, t->err);
-			bad = 1;
-		} else if (t->stage == CHECK && rc == 0) {
-			print_error("row \"%s\": check passed, want \"%s\"\n", t->why, t->err);
-			bad = 1;
-		} else if (t->stage == OK_ROW && rc != 0) {
-			print_error("row \"%s\": check failed: %s\n", t->why, err);
-			bad = 1;
-		} else if (t->stage == OK_ROW && t->verify && t->verify(&c)) {
-			print_error("row \"%s\": verify failed\n", t->why);
-			bad = 1;
-		}
-	} else if (t->stage != LOAD) {
-		print_error("row \"%s\": load failed: %s\n", t->why, err);
-		bad = 1;
-	}
-	if (!bad && t->stage != OK_ROW &&
-	    (!strstr(err, t->err) || (t->err2 && !strstr(err, t->err2)))) {
-		print_error("row \"%s\": error \"%s\", want \"%s\"\n", t->why, err, t->err);
-		bad = 1;
-	}
-	rb_config_free(&c);
-	return bad;
-}
-
-static void test_inventory_rows(void **state)
-{
-	(void)state;
-	RUN_TABLE(inv_rows, check_inv_row, "inventory rows");
-}
-
-/* ------------------------------------------------------------------ */
 /* The small parsers                                                   */
 
 enum { P_IPV4, P_MAC, P_CIDR };
@@ -1201,271 +989,6 @@ static void test_full_example(void **state)
 	remove_file("hosts.txt");
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* 20,000 hosts from an inventory: every one found by MAC, no false hits. */
-static void test_lookup_20000_hosts(void **state)
-{
-	enum { N = 20000, ROUNDS = 10 };
-	char path[PATH_MAX + 64], err[PATH_MAX + 512];
-	size_t len = 0, cap = (size_t)N * 64;
-	char *text = malloc(cap);
-	struct rb_config c;
-	double t0, t_load, t_look;
-	size_t found = 0;
-
-	(void)state;
-	assert_non_null(text);
-	for (unsigned i = 0; i < N; i++)
-		len += (size_t)snprintf(text + len, cap - len,
-					"02:00:%02x:%02x:%02x:%02x 10.%u.%u.%u n%u\n",
-					(i * 2654435761u) >> 24 & 0xff, i >> 16 & 0xff, i >> 8 & 0xff,
-					i & 0xff, 1 + i / 65536, i / 256 % 256, i % 256, i);
-	write_file("big.txt", text, len);
-	free(text);
-
-	rb_config_init(&c);
-	snprintf(path, sizeof(path), "%s/big.txt", dir);
-	t0 = now();
-	if (rb_inventory_load(&c, path, err, sizeof(err)))
-		fail_msg("inventory: %s", err);
-	fill_required(&c);
-	if (rb_config_check(&c, err, sizeof(err)))
-		fail_msg("check: %s", err);
-	t_load = now() - t0;
-	assert_int_equal(c.nhosts, N);
-
-	t0 = now();
-	for (int r = 0; r < ROUNDS; r++) {
-		for (unsigned i = 0; i < N; i++) {
-			uint8_t mac[6] = {2, 0, (uint8_t)((i * 2654435761u) >> 24), (uint8_t)(i >> 16),
-					  (uint8_t)(i >> 8), (uint8_t)i};
-			const struct rb_host *h = rb_host_by_mac(&c, mac);
-
-			if (h && h == &c.hosts[i])
-				found++;
-			mac[0] = 4; /* never present */
-			if (rb_host_by_mac(&c, mac))
-				fail_msg("found a MAC that is not there");
-		}
-	}
-	t_look = now() - t0;
-	assert_int_equal(found, (size_t)N * ROUNDS);
-	print_message("20000 hosts: load+check %.3f s, %d lookups %.3f s\n", t_load, 2 * N * ROUNDS,
-		      t_look);
-	/* Timings are printed, not asserted: this machine is shared and noisy
-	 * (performance belongs in bench/). */
-
-	rb_config_free(&c);
-	remove_file("big.txt");
-}
-
-/* The index stays right when the daemon appends to hosts[] itself, and
- * lookups work on a config filled by hand (no index at all). */
-static void test_lookup_without_index(void **state)
-{
-	static const uint8_t m1[6] = {2, 0, 0, 0, 0, 1}, m2[6] = {2, 0, 0, 0, 0, 2}, m3[6] = {2, 0, 0, 0, 0, 3};
-	char path[PATH_MAX + 64], err[PATH_MAX + 512];
-	struct rb_host *hs;
-	struct rb_config c;
-
-	(void)state;
-	rb_config_init(&c);
-	assert_null(rb_host_by_mac(&c, m1));
-	hs = calloc(1, sizeof(*hs));
-	assert_non_null(hs);
-	memcpy(hs[0].mac, m1, 6);
-	c.hosts = hs;
-	c.nhosts = 1;
-	assert_ptr_equal(rb_host_by_mac(&c, m1), &c.hosts[0]);
-	assert_null(rb_host_by_mac(&c, m2));
-
-	/* An inventory on top: the hand-made host gets indexed too. */
-	write_text("hosts.txt", "02:00:00:00:00:02\n");
-	snprintf(path, sizeof(path), "%s/hosts.txt", dir);
-	if (rb_inventory_load(&c, path, err, sizeof(err)))
-		fail_msg("inventory: %s", err);
-	assert_ptr_equal(rb_host_by_mac(&c, m1), &c.hosts[0]);
-	assert_ptr_equal(rb_host_by_mac(&c, m2), &c.hosts[1]);
-
-	/* ... and one appended by hand afterwards is still found. */
-	hs = realloc(c.hosts, 3 * sizeof(*hs));
-	assert_non_null(hs);
-	c.hosts = hs;
-	memset(&c.hosts[2], 0, sizeof(c.hosts[2]));
-	memcpy(c.hosts[2].mac, m3, 6);
-	c.nhosts = 3;
-	assert_ptr_equal(rb_host_by_mac(&c, m3), &c.hosts[2]);
-	assert_ptr_equal(rb_host_by_mac(&c, m2), &c.hosts[1]);
-
-	/* A failed inventory leaves a freeable config. */
-	write_text("hosts.txt", "02:00:00:00:00:09\n02:00:00:00:00:01\n");
-	assert_int_equal(rb_inventory_load(&c, path, err, sizeof(err)), -1);
-	assert_true(ends_with(err, "hosts.txt:2: duplicate host mac 02:00:00:00:00:01 (first at command line)"));
-	rb_config_free(&c);
-	remove_file("hosts.txt");
-}
-
-struct subnet_row {
-	const char *ip;
-	int subnet;   /* index, or -1 */
-};
-
-static const struct subnet_row subnet_rows[] = {
-	{"10.0.0.0", 0},   {"10.0.0.1", 0},   {"10.0.0.255", 0}, {"10.0.1.0", -1},
-	{"10.0.1.64", 1},  {"10.0.1.127", 1}, {"10.0.1.128", -1}, {"10.0.1.63", -1},
-	{"192.168.5.5", 2}, {"192.168.5.4", -1}, {"9.255.255.255", -1}, {"0.0.0.0", -1},
-	{"255.255.255.255", -1},
-};
-
-static const struct rb_config *subnet_cfg;
-
-static int check_subnet_row(const struct subnet_row *t)
-{
-	const struct rb_subnet *s = rb_subnet_for(subnet_cfg, ip(t->ip));
-	const struct rb_subnet *want = t->subnet < 0 ? NULL : &subnet_cfg->subnets[t->subnet];
-
-	if (s != want) {
-		print_error("rb_subnet_for(%s): subnet %ld, want %d\n", t->ip,
-			    s ? (long)(s - subnet_cfg->subnets) : -1L, t->subnet);
-		return 1;
-	}
-	return 0;
-}
-
-static void test_subnet_for(void **state)
-{
-	char path[PATH_MAX + 64], err[PATH_MAX + 512];
-	struct rb_config c;
-
-	(void)state;
-	write_text("t.conf", "subnet 10.0.0.0/24 {\n}\nsubnet 10.0.1.64/26 {\n}\n"
-			     "subnet 192.168.5.5/32 {\n}\n");
-	snprintf(path, sizeof(path), "%s/t.conf", dir);
-	rb_config_init(&c);
-	assert_null(rb_subnet_for(&c, ip("10.0.0.1")));
-	if (rb_config_load(&c, path, err, sizeof(err)))
-		fail_msg("load: %s", err);
-	fill_required(&c);
-	if (rb_config_check(&c, err, sizeof(err)))
-		fail_msg("check: %s", err);
-	subnet_cfg = &c;
-	RUN_TABLE(subnet_rows, check_subnet_row, "rb_subnet_for rows");
-	rb_config_free(&c);
-}
-
-/* global < subnet < host, field by field; lease time defaults to 3600. */
-static void test_params_effective(void **state)
-{
-	static const char conf[] =
-		"router 1.1.1.1\ndns 1.1.1.53\ndomain global.example\nmtu 1500\n"
-		"subnet 10.0.0.0/24 {\nrouter 10.0.0.254 10.0.0.253\nmtu 9000\nlease-time 2h\n}\n"
-		"subnet 10.0.1.0/24 {\n}\n"
-		"host a {\nmac 52:54:00:00:00:01\ndns 10.0.0.53\nmtu 1400\n}\n"
-		"host b {\nmac 52:54:00:00:00:02\nlease-time 10m\ndomain b.example\n}\n";
-	char path[PATH_MAX + 64], err[PATH_MAX + 512];
-	const struct rb_subnet *s0, *s1;
-	const struct rb_host *a, *b;
-	struct rb_dhcp_params e;
-	struct rb_config c, bare;
-
-	(void)state;
-	write_text("t.conf", conf);
-	snprintf(path, sizeof(path), "%s/t.conf", dir);
-	rb_config_init(&c);
-	if (rb_config_load(&c, path, err, sizeof(err)))
-		fail_msg("load: %s", err);
-	s0 = &c.subnets[0];
-	s1 = &c.subnets[1];
-	a = &c.hosts[0];
-	b = &c.hosts[1];
-
-	/* Nothing but the globals. */
-	rb_params_effective(&c, NULL, NULL, &e);
-	assert_int_equal(e.set, RBP_ROUTERS | RBP_DNS | RBP_DOMAIN | RBP_MTU | RBP_LEASE);
-	assert_int_equal(e.nrouters, 1);
-	assert_int_equal(e.routers[0], nip("1.1.1.1"));
-	assert_int_equal(e.dns[0], nip("1.1.1.53"));
-	assert_string_equal(e.domain, "global.example");
-	assert_int_equal(e.mtu, 1500);
-	assert_int_equal(e.lease_time, 3600);
-
-	/* A subnet that sets nothing inherits everything. */
-	rb_params_effective(&c, s1, NULL, &e);
-	assert_int_equal(e.routers[0], nip("1.1.1.1"));
-	assert_int_equal(e.mtu, 1500);
-	assert_int_equal(e.lease_time, 3600);
-
-	/* Subnet overrides router, mtu and lease; dns and domain from globals. */
-	rb_params_effective(&c, s0, NULL, &e);
-	assert_int_equal(e.nrouters, 2);
-	assert_int_equal(e.routers[1], nip("10.0.0.253"));
-	assert_int_equal(e.ndns, 1);
-	assert_int_equal(e.dns[0], nip("1.1.1.53"));
-	assert_string_equal(e.domain, "global.example");
-	assert_int_equal(e.mtu, 9000);
-	assert_int_equal(e.lease_time, 7200);
-
-	/* Host a: its dns and mtu, the subnet's router and lease, the global domain. */
-	rb_params_effective(&c, s0, a, &e);
-	assert_int_equal(e.nrouters, 2);
-	assert_int_equal(e.routers[0], nip("10.0.0.254"));
-	assert_int_equal(e.dns[0], nip("10.0.0.53"));
-	assert_string_equal(e.domain, "global.example");
-	assert_int_equal(e.mtu, 1400);
-	assert_int_equal(e.lease_time, 7200);
-
-	/* Host b: its lease beats the subnet's; its domain beats the global one. */
-	rb_params_effective(&c, s0, b, &e);
-	assert_int_equal(e.lease_time, 600);
-	assert_string_equal(e.domain, "b.example");
-	assert_int_equal(e.mtu, 9000);
-
-	/* Host without a subnet: globals then host. */
-	rb_params_effective(&c, NULL, a, &e);
-	assert_int_equal(e.routers[0], nip("1.1.1.1"));
-	assert_int_equal(e.mtu, 1400);
-	rb_config_free(&c);
-
-	/* Nobody sets anything: only the lease time, 3600. */
-	rb_config_init(&bare);
-	rb_params_effective(&bare, NULL, NULL, &e);
-	assert_int_equal(e.set, RBP_LEASE);
-	assert_int_equal(e.lease_time, 3600);
-	assert_int_equal(e.nrouters, 0);
-	rb_config_free(&bare);
-}
-
-static void test_profile_for(void **state)
-{
-	char path[PATH_MAX + 64], err[PATH_MAX + 512];
-	struct rb_config c;
-
-	(void)state;
-	write_text("t.conf", "profile a {\nkernel k\n}\nprofile b {\nkernel k\n}\n"
-			     "host h1 {\nmac 52:54:00:00:00:01\nprofile b\n}\n"
-			     "host h2 {\nmac 52:54:00:00:00:02\n}\n");
-	snprintf(path, sizeof(path), "%s/t.conf", dir);
-	rb_config_init(&c);
-	if (rb_config_load(&c, path, err, sizeof(err)))
-		fail_msg("load: %s", err);
-	/* No default: unknown nodes and hosts without a profile get none. */
-	assert_null(rb_profile_for(&c, NULL));
-	assert_null(rb_profile_for(&c, &c.hosts[1]));
-	assert_ptr_equal(rb_profile_for(&c, &c.hosts[0]), &c.profiles[1]);
-	c.default_profile = 0;
-	assert_ptr_equal(rb_profile_for(&c, NULL), &c.profiles[0]);
-	assert_ptr_equal(rb_profile_for(&c, &c.hosts[1]), &c.profiles[0]);
-	assert_ptr_equal(rb_profile_for(&c, &c.hosts[0]), &c.profiles[1]);
-	rb_config_free(&c);
-}
-
 /* script-file, inventory and root follow the config file's directory,
  * whatever the working directory; errors name files as they were reached. */
 static void test_relative_paths(void **state)
@@ -1526,37 +1049,6 @@ static void test_relative_paths(void **state)
 	assert_int_equal(chdir(cwd), 0);
 }
 
-/* --inventory wins over the file's inventory setting when the daemon puts
- * it into c->inventory before loading. */
-static void test_inventory_flag_wins(void **state)
-{
-	char path[PATH_MAX + 64], flag[PATH_MAX + 64], err[PATH_MAX + 512];
-	struct rb_config c;
-
-	(void)state;
-	write_text("t.conf", "inventory hosts.txt\n");
-	write_text("hosts.txt", "52:54:00:00:00:01\n");
-	write_text("flag.txt", "52:54:00:00:00:07\n52:54:00:00:00:08\n");
-	snprintf(path, sizeof(path), "%s/t.conf", dir);
-	snprintf(flag, sizeof(flag), "%s/flag.txt", dir);
-
-	rb_config_init(&c);
-	strcpy(c.inventory, flag);
-	if (rb_config_load(&c, path, err, sizeof(err)))
-		fail_msg("load: %s", err);
-	assert_string_equal(c.inventory, flag);
-	assert_int_equal(c.nhosts, 2);
-	rb_config_free(&c);
-
-	rb_config_init(&c);
-	if (rb_config_load(&c, path, err, sizeof(err)))
-		fail_msg("load: %s", err);
-	assert_int_equal(c.nhosts, 1);
-	rb_config_free(&c);
-	remove_file("hosts.txt");
-	remove_file("flag.txt");
-}
-
 static void test_init_and_free(void **state)
 {
 	char path[PATH_MAX + 64], err[PATH_MAX + 512];
@@ -1599,108 +1091,6 @@ static void test_init_and_free(void **state)
 	assert_int_equal(rb_config_load(&c, path, err, sizeof(err)), -1);
 	rb_config_free(&c);
 	remove_file("hosts.txt");
-}
-
-/* What the daemon builds from flags (--dhcp-range) goes through the same
- * checks; "command line" stands where a file:line would. */
-static void test_check_flag_built(void **state)
-{
-	char path[PATH_MAX + 64], err[PATH_MAX + 512];
-	struct rb_subnet *s;
-	struct rb_config c;
-
-	(void)state;
-	write_text("t.conf", "subnet 10.0.1.0/24 {\nrange 10.0.1.10 10.0.1.20\n}\n");
-	snprintf(path, sizeof(path), "%s/t.conf", dir);
-	rb_config_init(&c);
-	if (rb_config_load(&c, path, err, sizeof(err)))
-		fail_msg("load: %s", err);
-	fill_required(&c);
-
-	/* --dhcp-range 10.0.0.100,10.0.0.200 with --address 10.0.0.1: a plain realloc. */
-	s = realloc(c.subnets, (c.nsubnets + 1) * sizeof(*s));
-	assert_non_null(s);
-	c.subnets = s;
-	s = &c.subnets[c.nsubnets++];
-	memset(s, 0, sizeof(*s));
-	s->net = ip("10.0.0.0");
-	s->mask = ip("255.255.255.0");
-	s->ranges[0] = (struct rb_range){ip("10.0.0.100"), ip("10.0.0.200")};
-	s->nranges = 1;
-	assert_int_equal(rb_config_check(&c, err, sizeof(err)), 0);
-	assert_ptr_equal(rb_subnet_for(&c, ip("10.0.0.150")), s);
-
-	s->ranges[1] = (struct rb_range){ip("10.0.0.150"), ip("10.0.0.160")};
-	s->nranges = 2;
-	assert_int_equal(rb_config_check(&c, err, sizeof(err)), -1);
-	assert_string_equal(err, "command line: range 10.0.0.150-10.0.0.160 overlaps range "
-				 "10.0.0.100-10.0.0.200 (subnet at command line)");
-
-	s->ranges[1] = (struct rb_range){ip("10.0.1.150"), ip("10.0.1.160")};
-	assert_int_equal(rb_config_check(&c, err, sizeof(err)), -1);
-	assert_string_equal(err, "command line: range 10.0.1.150-10.0.1.160 is outside subnet 10.0.0.0/24");
-
-	s->nranges = 1;
-	s->ranges[0] = (struct rb_range){ip("10.0.0.1"), ip("10.0.0.200")};
-	assert_int_equal(rb_config_check(&c, err, sizeof(err)), -1);
-	assert_string_equal(err, "command line: range 10.0.0.1-10.0.0.200 contains the server "
-				 "address 10.0.0.1");
-
-	s->ranges[0] = (struct rb_range){ip("10.0.0.200"), ip("10.0.0.100")};
-	assert_int_equal(rb_config_check(&c, err, sizeof(err)), -1);
-	assert_string_equal(err, "command line: range 10.0.0.200-10.0.0.100: start is after end");
-
-	s->ranges[0] = (struct rb_range){ip("10.0.0.100"), ip("10.0.0.200")};
-	s->net = ip("10.0.0.1");
-	assert_int_equal(rb_config_check(&c, err, sizeof(err)), -1);
-	assert_string_equal(err, "command line: subnet 10.0.0.1/24 has host bits set");
-
-	s->net = ip("10.0.1.0");
-	s->ranges[0] = (struct rb_range){ip("10.0.1.100"), ip("10.0.1.200")};
-	assert_int_equal(rb_config_check(&c, err, sizeof(err)), -1);
-	assert_true(ends_with(err, "t.conf:1)"));
-	assert_non_null(strstr(err, "command line: subnet 10.0.1.0/24 overlaps subnet 10.0.1.0/24 (at "));
-
-	c.nsubnets--;
-	assert_int_equal(rb_config_check(&c, err, sizeof(err)), 0);
-	c.default_profile = 3;
-	assert_int_equal(rb_config_check(&c, err, sizeof(err)), -1);
-	assert_string_equal(err, "default profile 3 does not exist (0 defined)");
-	c.default_profile = -1;
-	c.tftp_port = 0;
-	assert_int_equal(rb_config_check(&c, err, sizeof(err)), -1);
-	assert_string_equal(err, "tftp port 0 out of range (1..65535)");
-	c.tftp_port = 69;
-	c.nsubnets++;
-	rb_config_free(&c);
-}
-
-/* A profile changed after loading (or built by the daemon) is checked
- * again by rb_config_check, at the profile's file:line. */
-static void test_check_profile_templates(void **state)
-{
-	char path[PATH_MAX + 64], want[PATH_MAX + 128], err[PATH_MAX + 512];
-	struct rb_config c;
-
-	(void)state;
-	write_text("t.conf", "mtu 1500\n\nprofile k {\nkernel vmlinuz\ncmdline \"h={{hostname}}\"\n}\n");
-	snprintf(path, sizeof(path), "%s/t.conf", dir);
-	rb_config_init(&c);
-	if (rb_config_load(&c, path, err, sizeof(err)))
-		fail_msg("load: %s", err);
-	fill_required(&c);
-	assert_int_equal(rb_config_check(&c, err, sizeof(err)), 0);
-	strcpy(c.profiles[0].cmdline, "h={{x}}");
-	assert_int_equal(rb_config_check(&c, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want),
-		 "%s/t.conf:3: profile 'k': unknown template variable '{{x}}' in cmdline", dir);
-	assert_string_equal(err, want);
-	strcpy(c.profiles[0].cmdline, "");
-	strcpy(c.profiles[0].kernel, "{{ mac ");
-	assert_int_equal(rb_config_check(&c, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want), "%s/t.conf:3: profile 'k': unclosed '{{' in kernel", dir);
-	assert_string_equal(err, want);
-	rb_config_free(&c);
 }
 
 static void test_file_errors(void **state)
@@ -1756,51 +1146,14 @@ static void test_file_errors(void **state)
 	}
 }
 
-/* ------------------------------------------------------------------ */
-
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_config_XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	write_text("rescue.ipxe", "#!ipxe\necho rescue\n");
-	write_text("tmpl.ipxe", "#!ipxe\necho {{mac}}\nchain {{bogus}}\n");
-	write_text("plain.txt", "echo rescue\n");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_rows),
-		cmocka_unit_test(test_inventory_rows),
 		cmocka_unit_test(test_parsers),
 		cmocka_unit_test(test_full_example),
-		cmocka_unit_test(test_lookup_20000_hosts),
-		cmocka_unit_test(test_lookup_without_index),
-		cmocka_unit_test(test_subnet_for),
-		cmocka_unit_test(test_params_effective),
-		cmocka_unit_test(test_profile_for),
 		cmocka_unit_test(test_relative_paths),
-		cmocka_unit_test(test_inventory_flag_wins),
 		cmocka_unit_test(test_init_and_free),
-		cmocka_unit_test(test_check_flag_built),
-		cmocka_unit_test(test_check_profile_templates),
 		cmocka_unit_test(test_file_errors),
 	};
 
