@@ -43,6 +43,7 @@ _cleanup() {
   for ((i=${#_cleanups[@]}-1; i>=0; i--)); do eval "${_cleanups[$i]}" >/dev/null 2>&1 || true; done
   _check_sanitizer_reports
   ip netns del "$NS_SRV" 2>/dev/null; ip netns del "$NS_CLI" 2>/dev/null
+  rm -rf /sys/fs/bpf/rackboot/"$PFX"-*   # maps a fast path of this run pinned
   rm -rf "$WORK"
 }
 trap _cleanup EXIT
@@ -189,9 +190,11 @@ RACKBOOTD=${RACKBOOTD:-$ROOT/build/rackbootd}
 DHCPC="/usr/bin/python3 $ROOT/tests/integration/dhcpc.py"   # scapy is Debian's
 
 # Start rackbootd in the server namespace (args...); log $WORK/rackbootd.log;
-# sets RB_PID. Waits until DHCP port 67 is bound.
+# sets RB_PID. Waits until DHCP port 67 is bound. nsenter rather than `ip
+# netns exec`: it keeps the host's /sys/fs/bpf, so the fast path's pinned
+# maps outlive one daemon and the next adopts them, as on a real host.
 start_rackbootd() {
-  ip netns exec "$NS_SRV" "$RACKBOOTD" --stderr "$@" >>"$WORK/rackbootd.log" 2>&1 &
+  nsenter --net="/run/netns/$NS_SRV" "$RACKBOOTD" --stderr "$@" >>"$WORK/rackbootd.log" 2>&1 &
   RB_PID=$!
   at_exit "stop_pid $RB_PID"
   local i

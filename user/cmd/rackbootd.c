@@ -24,6 +24,8 @@
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "core/node_table.h"
+#include "fastpath/fastpath_metrics.h"
+#include "fastpath/loader.h"
 #include "tftp/tftp_files.h"
 #include "tftp/tftp_server.h"
 
@@ -36,7 +38,8 @@ struct flags {
 	long tftp_port, http_port;
 	long max_streams, max_conns, retry_after;     /* -1: default */
 	long header_timeout, idle_timeout;           /* seconds; -1: default */
-	bool proxy, no_bpf, to_stderr, list_leases;
+	const char *bpf_attach;                      /* NULL: auto */
+	bool proxy, no_bpf, bpf_remove, to_stderr, list_leases;
 	int verbosity;
 };
 
@@ -65,8 +68,12 @@ static void usage(FILE *f)
 "  --idle-timeout S      keep-alive wait for the next request (default 30)\n"
 "  --state-dir DIR       lease database directory (default " DEFAULT_STATE_DIR ")\n"
 "  --inventory FILE      host inventory (one host per line, docs/CONFIG.md)\n"
-"  --no-bpf              do not load the eBPF fast path (not built yet: this\n"
-"                        release always runs without it)\n"
+"  --no-bpf              serve everything from userspace: no eBPF fast path\n"
+"  --bpf-attach MODE     where the fast path attaches: auto (default: TC on\n"
+"                        veth, else XDP native or generic, with TC behind),\n"
+"                        xdp, xdp-generic or tc\n"
+"  --bpf-remove          detach the fast path from --interface and remove its\n"
+"                        pinned maps (/sys/fs/bpf/rackboot/IF), then exit\n"
 "  --list-leases         print the leases in --state-dir and exit\n"
 "  --stderr              log to stderr instead of syslog\n"
 "  -v, --verbose         log every DHCP reply (-vv: every request)\n"
@@ -74,7 +81,9 @@ static void usage(FILE *f)
 "  -V, --version         version\n"
 "\n"
 "Signals: SIGHUP reloads the configuration and inventory (on error the old\n"
-"one stays); SIGTERM or SIGINT stops after pending lease writes.\n");
+"one stays); SIGTERM or SIGINT stops after pending lease writes and detaches\n"
+"the fast path; SIGQUIT stops the same way but leaves the fast path attached\n"
+"and its maps pinned, for a restart or upgrade that adopts them.\n");
 }
 
 static long parse_port(const char *s, const char *what)
@@ -103,7 +112,7 @@ static void parse_flags(int argc, char **argv, struct flags *f)
 {
 	enum { O_CONFIG = 256, O_IF, O_ADDR, O_ROOT, O_RANGE, O_PROXY, O_TFTP, O_HTTP,
 	       O_STATE, O_INV, O_NOBPF, O_LIST, O_STDERR, O_STREAMS, O_CONNS, O_RETRY,
-	       O_HDR_TO, O_IDLE_TO };
+	       O_HDR_TO, O_IDLE_TO, O_BPF_ATTACH, O_BPF_REMOVE };
 	static const struct option opts[] = {
 		{ "config", required_argument, 0, O_CONFIG },
 		{ "interface", required_argument, 0, O_IF },
@@ -116,6 +125,8 @@ static void parse_flags(int argc, char **argv, struct flags *f)
 		{ "state-dir", required_argument, 0, O_STATE },
 		{ "inventory", required_argument, 0, O_INV },
 		{ "no-bpf", no_argument, 0, O_NOBPF },
+		{ "bpf-attach", required_argument, 0, O_BPF_ATTACH },
+		{ "bpf-remove", no_argument, 0, O_BPF_REMOVE },
 		{ "list-leases", no_argument, 0, O_LIST },
 		{ "stderr", no_argument, 0, O_STDERR },
 		{ "max-streams", required_argument, 0, O_STREAMS },
@@ -145,6 +156,17 @@ static void parse_flags(int argc, char **argv, struct flags *f)
 		case O_STATE: f->state_dir = optarg; break;
 		case O_INV: f->inventory = optarg; break;
 		case O_NOBPF: f->no_bpf = true; break;
+		case O_BPF_ATTACH: {
+			enum fp_attach a;
+			if (fp_attach_parse(optarg, &a)) {
+				fprintf(stderr, "rackbootd: --bpf-attach: expected auto, xdp, "
+					"xdp-generic or tc, got '%s'\n", optarg);
+				exit(EX_USAGE);
+			}
+			f->bpf_attach = optarg;
+			break;
+		}
+		case O_BPF_REMOVE: f->bpf_remove = true; break;
 		case O_LIST: f->list_leases = true; break;
 		case O_STDERR: f->to_stderr = true; break;
 		case O_STREAMS: f->max_streams = parse_count(optarg, "--max-streams", 0); break;
@@ -384,6 +406,7 @@ static void *loop_main(void *arg)
 /* What /metrics shows besides HTTP's own families. */
 struct daemon_metrics {
 	struct dhcp_server *dhcp;
+	struct fastpath *fp;
 	struct loop *loops;
 	int nloops;
 	struct hist tftp_durations;
@@ -431,6 +454,7 @@ static void daemon_metrics(struct mbuf *b, void *arg)
 		       sum.bad_packets);
 	metric_hist(b, "rackboot_tftp_transfer_seconds", "Completed TFTP transfer durations.",
 		    &m->tftp_durations);
+	fastpath_metrics(b, m->fp);
 }
 
 /* A TFTP transfer ended: on the timeline of the node at that address. */
@@ -480,19 +504,26 @@ int main(int argc, char **argv)
 			fprintf(stderr, "rackbootd: %s\n", err);
 		return EX_CONFIG;
 	}
-	if (!cfg->no_bpf)
-		log_msg(LOG_INFO, "eBPF fast path not built in this release; running in userspace only");
-
+	if (f.bpf_remove) {
+		if (fastpath_remove(cfg->interface, NULL, err, sizeof(err))) {
+			log_msg(LOG_ERR, "--bpf-remove: %s", err);
+			return EX_OSERR;
+		}
+		log_msg(LOG_NOTICE, "fast path removed from %s", cfg->interface);
+		return 0;
+	}
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGQUIT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	static struct daemon_metrics dm;
+	struct fastpath *fp;
 	static struct http_shared hsh;
 	struct node_table *nodes = node_table_new();
 	if (!nodes) {
@@ -575,7 +606,26 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERR, "%s", err);
 		return EX_OSERR;
 	}
+	/* The fast path is a cache of this daemon's decisions: if it cannot
+	 * load, everything is served from userspace and nodes still boot.
+	 * Loaded last, so that no error exit above leaves it attached. */
+	fp = NULL;
+	if (!cfg->no_bpf) {
+		struct fastpath_opts fo = { .ifname = cfg->interface };
+		if (f.bpf_attach)
+			fp_attach_parse(f.bpf_attach, &fo.attach);
+		fp = fastpath_open(&fo, err, sizeof(err));
+		if (!fp)
+			log_msg(LOG_WARNING, "eBPF fast path unavailable on %s, serving everything "
+				"from userspace: %s", cfg->interface, err);
+		else
+			log_msg(LOG_NOTICE, "eBPF fast path on %s: %s, %s", cfg->interface,
+				fastpath_mode(fp), fastpath_adopted(fp) ? "adopted pinned maps"
+				: "new maps");
+	}
+
 	dm.dhcp = dhcp;
+	dm.fp = fp;
 	dm.loops = loops;
 	char a[INET_ADDRSTRLEN];
 	struct in_addr ia = { htonl(cfg->address) };
@@ -588,6 +638,7 @@ int main(int argc, char **argv)
 	loops[nloops++].dhcp = dhcp;
 	dm.nloops = nloops;
 	int started = 0;
+	bool keep_fastpath = false;
 	for (; started < nloops; started++)
 		if (pthread_create(&loops[started].thread, NULL, loop_main, &loops[started])) {
 			log_msg(LOG_ERR, "cannot start a thread");
@@ -634,7 +685,9 @@ int main(int argc, char **argv)
 			log_msg(LOG_ERR, "an event loop stopped unexpectedly");
 			rc = EX_SOFTWARE;
 		} else if (sig > 0) {
-			log_msg(LOG_NOTICE, "stopping on signal %d", sig);
+			keep_fastpath = sig == SIGQUIT;
+			log_msg(LOG_NOTICE, "stopping on signal %d%s", sig, keep_fastpath && fp ?
+				", leaving the fast path attached for the next daemon" : "");
 			break;
 		}
 	}
@@ -662,6 +715,7 @@ int main(int argc, char **argv)
 			http_server_free(loops[i].http);
 	}
 	tftp_roots_close(&roots);
+	fastpath_close(fp, keep_fastpath);
 	node_table_free(nodes);
 	rb_config_free(cfg);
 	free(cfg);
