@@ -1,6 +1,7 @@
 /* rackboot-storm: what one simulated node is and how far it got. Shared by
- * the engine (storm_engine*.c), the report (storm_report.c) and the
- * command-line parser (storm_args.c). No I/O here. */
+ * the engine and its steps (storm_engine.c, storm_step_*.c), the report
+ * (storm_report.c) and the command-line parser (storm_args.c). No I/O
+ * here. */
 #ifndef RACKBOOT_STORM_NODE_H
 #define RACKBOOT_STORM_NODE_H
 
@@ -72,13 +73,14 @@ struct storm_node {
 	uint8_t kind;              /* enum storm_kind */
 	uint8_t state;             /* enum storm_state */
 	uint8_t phase;             /* current (or failing) phase */
+	uint8_t step;              /* storm_engine.c: which step runs the phase now */
 	uint8_t reason;            /* enum storm_reason */
 	uint16_t fail_code;        /* TFTP error code or HTTP status */
 	uint16_t arch;             /* option 93 */
 	uint16_t gen;              /* bumped when a socket closes: stale completions */
 
 	/* DHCP (both DORAs) */
-	uint8_t dstate;            /* storm_engine_dhcp.c: selecting, requesting, ... */
+	uint8_t dstate;            /* storm_step_dhcp.c: selecting, requesting, ... */
 	uint8_t attempt;           /* transmissions of the current message */
 	bool have_addr_offer, have_proxy_offer, addr_added;
 	uint32_t xid;

@@ -33,12 +33,12 @@ struct summary {
 
 static void summarise(const struct storm *s, struct summary *m)
 {
-	uint64_t *v = malloc((s->n ? s->n : 1) * sizeof(*v));
+	uint64_t *v = malloc((s->io.n ? s->io.n : 1) * sizeof(*v));
 
 	memset(m, 0, sizeof(*m));
 	m->first = UINT64_MAX;
-	for (unsigned i = 0; i < s->n; i++) {
-		const struct storm_node *n = &s->nodes[i];
+	for (unsigned i = 0; i < s->io.n; i++) {
+		const struct storm_node *n = &s->io.nodes[i];
 		m->kinds[n->kind]++;
 		m->tftp_bytes += n->tftp_bytes;
 		m->http_bytes += n->http_bytes;
@@ -80,16 +80,16 @@ static void summarise(const struct storm *s, struct summary *m)
 		return;
 	for (int p = 0; p < PH__N; p++) {
 		size_t k = 0;
-		for (unsigned i = 0; i < s->n; i++) {
-			const struct storm_span *sp = &s->nodes[i].span[p];
+		for (unsigned i = 0; i < s->io.n; i++) {
+			const struct storm_span *sp = &s->io.nodes[i].span[p];
 			if (sp->started && sp->ended)
 				v[k++] = sp->end - sp->start;
 		}
 		storm_dist_of(v, k, &m->phase[p]);
 	}
 	size_t k = 0;
-	for (unsigned i = 0; i < s->n; i++) {
-		const struct storm_node *n = &s->nodes[i];
+	for (unsigned i = 0; i < s->io.n; i++) {
+		const struct storm_node *n = &s->io.nodes[i];
 		int first = n->kind == SK_IPXE ? PH_IPXE_DHCP : PH_DHCP;
 		if (n->state == NS_DONE)
 			v[k++] = n->finished - n->span[first].start;
@@ -109,15 +109,15 @@ static void dist_line(FILE *f, const char *name, const struct storm_dist *d, uin
 void storm_report_text(FILE *f, const struct storm *s, const struct storm_cpu *cpu)
 {
 	struct summary m;
-	const struct storm_cfg *c = s->cfg;
-	const struct storm_stats *st = &s->st;
+	const struct storm_cfg *c = s->io.cfg;
+	const struct storm_stats *st = &s->io.st;
 
 	summarise(s, &m);
 	double wall = (double)(m.last > m.first ? m.last - m.first : 0) / 1e9;
 	uint64_t bytes = m.tftp_bytes + m.http_bytes + m.script_bytes;
 	double cpu_s = cpu->user_s + cpu->sys_s;
 
-	fprintf(f, "rackboot-storm: %u nodes on %s (bios %u, uefi %u, ipxe %u), ", s->n, c->ifname,
+	fprintf(f, "rackboot-storm: %u nodes on %s (bios %u, uefi %u, ipxe %u), ", s->io.n, c->ifname,
 		m.kinds[SK_BIOS], m.kinds[SK_UEFI], m.kinds[SK_IPXE]);
 	if (c->ramp_rate > 0)
 		fprintf(f, "ramp %.1f nodes/s", c->ramp_rate);
@@ -126,7 +126,7 @@ void storm_report_text(FILE *f, const struct storm *s, const struct storm_cpu *c
 	fprintf(f, ", phases up to %s, timeout scale %g\n", storm_phase_name(c->last_phase),
 		c->timeout_scale);
 	fprintf(f, "completed %u of %u, failed %u, in %.3f s (first DHCP to last node)\n",
-		m.completed, s->n, m.failed, wall);
+		m.completed, s->io.n, m.failed, wall);
 	for (unsigned k = 0; k < m.nfails; k++)
 		fprintf(f, "  failed in %-10s %-22s %u\n", storm_phase_name(m.fails[k].phase),
 			m.fails[k].reason, m.fails[k].count);
@@ -192,11 +192,11 @@ int storm_report_json(const char *path, const struct storm *s, const struct stor
 		"\"bytes_total\":%" PRIu64 ",\"mb_per_s\":%.3f,\"cpu_user_s\":%.6f,\"cpu_sys_s\":%.6f,"
 		"\"cpu_ms_per_node\":%.6f,\"http_503\":%" PRIu64 ",\"proxy_4011_sent\":%" PRIu64
 		",\"proxy_4011\":%" PRIu64 ",\"proxy_4011_nodes\":%u,\"timeout_scale\":%g,\"last_phase\":",
-		s->n, m.completed, m.failed, wall, m.tftp_bytes, m.http_bytes, m.script_bytes, bytes,
+		s->io.n, m.completed, m.failed, wall, m.tftp_bytes, m.http_bytes, m.script_bytes, bytes,
 		wall > 0 ? (double)bytes / wall / 1e6 : 0, cpu->user_s, cpu->sys_s,
 		m.started ? (cpu->user_s + cpu->sys_s) * 1e3 / m.started : 0, m.http_503,
-		s->st.proxy_tx, s->st.proxy_acks, m.proxy_nodes, s->cfg->timeout_scale);
-	json_str(f, storm_phase_name(s->cfg->last_phase));
+		s->io.st.proxy_tx, s->io.st.proxy_acks, m.proxy_nodes, s->io.cfg->timeout_scale);
+	json_str(f, storm_phase_name(s->io.cfg->last_phase));
 	fprintf(f, ",\"failures\":[");
 	for (unsigned k = 0; k < m.nfails; k++) {
 		fprintf(f, "%s{\"phase\":", k ? "," : "");
@@ -213,8 +213,8 @@ int storm_report_json(const char *path, const struct storm *s, const struct stor
 	fprintf(f, ",\"boot\":");
 	json_dist(f, &m.boot);
 	fprintf(f, "}},\n\"nodes\":[\n");
-	for (unsigned i = 0; i < s->n; i++) {
-		const struct storm_node *n = &s->nodes[i];
+	for (unsigned i = 0; i < s->io.n; i++) {
+		const struct storm_node *n = &s->io.nodes[i];
 		char ip[INET_ADDRSTRLEN] = "", r[32];
 		if (n->ip)
 			inet_ntop(AF_INET, &n->ip, ip, sizeof(ip));
@@ -256,7 +256,7 @@ int storm_report_json(const char *path, const struct storm *s, const struct stor
 			fputc('}', f);
 			first = false;
 		}
-		fprintf(f, "}}%s\n", i + 1 < s->n ? "," : "");
+		fprintf(f, "}}%s\n", i + 1 < s->io.n ? "," : "");
 	}
 	fprintf(f, "]}\n");
 	int bad = ferror(f);

@@ -16,12 +16,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "storm/storm_engine.h"
+#include "storm/storm_step_http.h"
 #include "storm/storm_http.h"
 #include "storm/storm_ipxe.h"
 
 #define HEAD_MAX   2048            /* a response head larger than this is refused */
 #define SCRIPT_MAX (256 * 1024)
+#define HTTP_IDLE_MS      30000     /* no byte for this long: http-timeout (before --timeout-scale) */
+#define HTTP_RETRY_DEF_S  1         /* a 503 without Retry-After */
 
 struct storm_http_io {
 	struct shttp_url *urls;        /* [0] the script, then the images it names */
@@ -37,12 +39,12 @@ struct storm_http_io {
 	size_t script_len;
 };
 
-static void idle_timer(struct storm *s, struct storm_node *n)
+static void idle_timer(struct storm_io *s, struct storm_node *n)
 {
 	storm_timer(s, n, s->now + storm_scaled_ms(s, HTTP_IDLE_MS));
 }
 
-static void release(struct storm *s, struct storm_node *n)
+static void release(struct storm_io *s, struct storm_node *n)
 {
 	struct storm_http_io *io = n->http;
 	if (!io)
@@ -54,12 +56,12 @@ static void release(struct storm *s, struct storm_node *n)
 	n->http = NULL;
 }
 
-static void fail(struct storm *s, struct storm_node *n, int reason, unsigned code)
+static void fail(struct storm_io *s, struct storm_node *n, int reason, unsigned code)
 {
 	storm_node_fail(s, n, reason, code);
 }
 
-static void send_request(struct storm *s, struct storm_node *n)
+static void send_request(struct storm_io *s, struct storm_node *n)
 {
 	struct storm_http_io *io = n->http;
 	io->req_len = shttp_build_get(io->req, sizeof(io->req), &io->urls[io->cur]);
@@ -76,7 +78,7 @@ static void send_request(struct storm *s, struct storm_node *n)
 	idle_timer(s, n);
 }
 
-static void connect_to(struct storm *s, struct storm_node *n)
+static void connect_to(struct storm_io *s, struct storm_node *n)
 {
 	struct storm_http_io *io = n->http;
 	const struct shttp_url *u = &io->urls[io->cur];
@@ -112,7 +114,7 @@ static void connect_to(struct storm *s, struct storm_node *n)
 
 /* The current request: on the open connection when it goes to the same
  * server, else on a new one (sent once connected). */
-static void request(struct storm *s, struct storm_node *n)
+static void request(struct storm_io *s, struct storm_node *n)
 {
 	struct storm_http_io *io = n->http;
 	const struct shttp_url *u = &io->urls[io->cur];
@@ -123,9 +125,8 @@ static void request(struct storm *s, struct storm_node *n)
 		connect_to(s, n);
 }
 
-void sth_begin(struct storm *s, struct storm_node *n)
+void sth_begin(struct storm_io *s, struct storm_node *n)
 {
-	storm_phase_begin(s, n, PH_HTTP);
 	struct storm_http_io *io = calloc(1, sizeof(*io));
 	n->http = io;
 	if (io)
@@ -143,7 +144,7 @@ void sth_begin(struct storm *s, struct storm_node *n)
 }
 
 /* The script arrived: the images it names become the next requests. */
-static int take_script(struct storm *s, struct storm_node *n)
+static int take_script(struct storm_io *s, struct storm_node *n)
 {
 	struct storm_http_io *io = n->http;
 	struct sipxe_images *im = malloc(sizeof(*im));
@@ -167,7 +168,7 @@ static int take_script(struct storm *s, struct storm_node *n)
 }
 
 /* A whole response (head and Content-Length bytes) is in. */
-static void response_done(struct storm *s, struct storm_node *n)
+static void response_done(struct storm_io *s, struct storm_node *n)
 {
 	struct storm_http_io *io = n->http;
 	const struct shttp_resp *r = &io->resp;
@@ -202,7 +203,7 @@ static void response_done(struct storm *s, struct storm_node *n)
 	if (++io->cur == io->nurls) {
 		storm_phase_end(s, n);         /* kernel and initrds in: "booted" */
 		release(s, n);
-		storm_node_next(s, n);
+		storm_step_done(s, n);
 		return;
 	}
 	if (r->close)
@@ -211,7 +212,7 @@ static void response_done(struct storm *s, struct storm_node *n)
 }
 
 /* Body bytes of the current response. */
-static int body(struct storm *s, struct storm_node *n, const uint8_t *p, size_t k)
+static int body(struct storm_io *s, struct storm_node *n, const uint8_t *p, size_t k)
 {
 	struct storm_http_io *io = n->http;
 	io->body_left -= k;
@@ -234,7 +235,7 @@ static int body(struct storm *s, struct storm_node *n, const uint8_t *p, size_t 
 	return 0;
 }
 
-static void on_bytes(struct storm *s, struct storm_node *n, const uint8_t *p, size_t len)
+static void on_bytes(struct storm_io *s, struct storm_node *n, const uint8_t *p, size_t len)
 {
 	struct storm_http_io *io = n->http;
 
@@ -284,7 +285,7 @@ static void on_bytes(struct storm *s, struct storm_node *n, const uint8_t *p, si
 }
 
 /* The connection ended (EOF or an error) with `res`. */
-static void conn_lost(struct storm *s, struct storm_node *n, int res)
+static void conn_lost(struct storm_io *s, struct storm_node *n, int res)
 {
 	struct storm_http_io *io = n->http;
 	bool got_some = io->head_len > 0 || io->in_body;
@@ -307,7 +308,7 @@ static void conn_lost(struct storm *s, struct storm_node *n, int res)
 	fail(s, n, res < 0 ? R_HTTP_CONNECT : R_HTTP_SHORT, res < 0 ? (unsigned)-res : 0);
 }
 
-void sth_on_cqe(struct storm *s, struct storm_node *n, unsigned op, int res,
+void sth_on_cqe(struct storm_io *s, struct storm_node *n, unsigned op, int res,
 		const uint8_t *data, size_t len, bool more)
 {
 	struct storm_http_io *io = n->http;
@@ -346,7 +347,7 @@ void sth_on_cqe(struct storm *s, struct storm_node *n, unsigned op, int res,
 	}
 }
 
-void sth_on_timer(struct storm *s, struct storm_node *n)
+void sth_on_timer(struct storm_io *s, struct storm_node *n)
 {
 	struct storm_http_io *io = n->http;
 	if (!io)
@@ -359,7 +360,7 @@ void sth_on_timer(struct storm *s, struct storm_node *n)
 	fail(s, n, R_HTTP_TIMEOUT, 0);
 }
 
-void sth_abort(struct storm *s, struct storm_node *n)
+void sth_abort(struct storm_io *s, struct storm_node *n)
 {
 	release(s, n);
 }

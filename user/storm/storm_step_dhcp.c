@@ -1,5 +1,5 @@
 /* DHCP for every node through one AF_PACKET socket, and the leased
- * addresses on the interface (see storm_engine.h).
+ * addresses on the interface: the DORA step (see storm_step_dhcp.h).
  *
  * Why a packet socket: each node has its own MAC, which the interface does
  * not own, and no address yet. Its DISCOVER/REQUEST go out as whole
@@ -15,7 +15,9 @@
  * window for the proxy offer, and the boot file comes from whichever
  * reply carries it (ACK before proxy offer before address offer). When it
  * came from a proxy offer, firmware asks the proxy again on port 4011
- * once it has its address (storm_engine_proxy.c); the phase ends there. */
+ * once it has its address: this step is then done without ending the
+ * phase, and the engine runs the port-4011 step (storm_step_proxy.c),
+ * where the phase ends. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
@@ -26,143 +28,141 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "storm/storm_step_dhcp.h"
 #include "proto/dhcp_proto.h"
 #include "storm/storm_dhcp.h"
-#include "storm/storm_engine.h"
+#include "storm/storm_dhcp_node.h"
 #include "storm/storm_frame.h"
 
-/* DS_PROXY: bound, the address being added or the port-4011 exchange
- * running; the phase is not over yet. DS_NAKED: NAKed, waiting to
- * DISCOVER again. */
-enum { DS_NONE, DS_SELECTING, DS_REQUESTING, DS_BOUND, DS_PROXY, DS_NAKED };
+#define DHCP_NAK_PAUSE_MS 1000      /* iPXE: DISCOVER again 1 s after a NAK */
 
-int sdh_open(struct storm *s, char *err, size_t errlen)
+/* DS_BOUND: acknowledged, the address being added (then the step is
+ * done, the phase perhaps not: port 4011). DS_NAKED: NAKed, waiting to
+ * DISCOVER again. */
+enum { DS_NONE, DS_SELECTING, DS_REQUESTING, DS_BOUND, DS_NAKED };
+
+int sdh_init(struct sdh *d, struct storm_io *io)
 {
+	d->io = io;
+	d->pkt_fd = -1;
+	d->nl.fd = -1;
+	d->tx_msgs = calloc(1024, sizeof(*d->tx_msgs));
+	d->tx_iov = calloc(1024, sizeof(*d->tx_iov));
+	d->tx_frames = malloc(1024 * (size_t)SF_MAX);
+	if (!d->tx_msgs || !d->tx_iov || !d->tx_frames)
+		return -1;
+	d->rng = storm_mono_ns() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ull;
+	return 0;
+}
+
+int sdh_open(struct sdh *d, char *err, size_t errlen)
+{
+	struct storm_io *s = d->io;
 	struct sock_filter prog[SF_BPF_LEN];
 	struct sock_fprog fp = { .len = SF_BPF_LEN, .filter = prog };
 	int big = 32 << 20;
+	int e;
 
-	s->ifindex = (int)if_nametoindex(s->cfg->ifname);
-	if (!s->ifindex) {
+	d->ifindex = (int)if_nametoindex(s->cfg->ifname);
+	if (!d->ifindex) {
 		snprintf(err, errlen, "interface %s: %s", s->cfg->ifname, strerror(errno));
 		return -1;
 	}
-	s->pkt_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_IP));
-	if (s->pkt_fd < 0) {
+	d->pkt_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_IP));
+	if (d->pkt_fd < 0) {
 		snprintf(err, errlen, "AF_PACKET socket: %s (needs CAP_NET_RAW)", strerror(errno));
 		return -1;
 	}
 	/* the filter before the bind: nothing unfiltered is ever queued */
 	storm_frame_bpf(prog, DHCP_CLIENT_PORT);
 	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP),
-				  .sll_ifindex = s->ifindex };
-	struct packet_mreq mr = { .mr_ifindex = s->ifindex, .mr_type = PACKET_MR_PROMISC };
-	if (setsockopt(s->pkt_fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) < 0 ||
-	    bind(s->pkt_fd, (struct sockaddr *)&ll, sizeof(ll)) < 0 ||
-	    setsockopt(s->pkt_fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
+				  .sll_ifindex = d->ifindex };
+	struct packet_mreq mr = { .mr_ifindex = d->ifindex, .mr_type = PACKET_MR_PROMISC };
+	if (setsockopt(d->pkt_fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) < 0 ||
+	    bind(d->pkt_fd, (struct sockaddr *)&ll, sizeof(ll)) < 0 ||
+	    setsockopt(d->pkt_fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
 		snprintf(err, errlen, "AF_PACKET on %s: %s", s->cfg->ifname, strerror(errno));
 		return -1;
 	}
 	/* a rack's worth of broadcast replies arrives in one burst */
-	if (setsockopt(s->pkt_fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)) < 0)
-		setsockopt(s->pkt_fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
-	if (setsockopt(s->pkt_fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)) < 0)
-		setsockopt(s->pkt_fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-	storm_arm_recv(s, s->pkt_fd, UD_PKT, 0, OP_PKT_RECV);
+	if (setsockopt(d->pkt_fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)) < 0)
+		setsockopt(d->pkt_fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	if (setsockopt(d->pkt_fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)) < 0)
+		setsockopt(d->pkt_fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	storm_arm_recv(s, d->pkt_fd, UD_PKT, 0, OP_PKT_RECV);
+	if ((e = snl_open(&d->nl, d->ifindex)) < 0) {
+		snprintf(err, errlen, "netlink: %s", strerror(-e));
+		return -1;
+	}
 	return 0;
-}
-
-void sdh_close(struct storm *s)
-{
-	if (s->pkt_fd >= 0)
-		close(s->pkt_fd);
-	s->pkt_fd = -1;
 }
 
 /* ------------------------------------------------------------- sending */
 
-void sdh_flush_frames(struct storm *s)
+void sdh_flush_frames(struct sdh *d)
 {
+	struct storm_io *s = d->io;
 	unsigned off = 0;
-	while (off < s->tx_n) {
-		int r = sendmmsg(s->pkt_fd, s->tx_msgs + off, s->tx_n - off, 0);
+	while (off < d->tx_n) {
+		int r = sendmmsg(d->pkt_fd, d->tx_msgs + off, d->tx_n - off, 0);
 		if (r <= 0) {
 			if (r < 0 && errno == EINTR)
 				continue;
 			/* a full queue drops them, as a congested wire would: the
 			 * nodes retransmit on their timers */
-			s->st.frames_tx_err += s->tx_n - off;
+			s->st.frames_tx_err += d->tx_n - off;
 			s->st.last_errno = errno;
 			break;
 		}
 		s->st.frames_tx += (unsigned)r;
 		off += (unsigned)r;
 	}
-	s->tx_n = 0;
+	d->tx_n = 0;
 }
 
-static enum sdhcp_style style_of(const struct storm_node *n)
-{
-	return n->phase == PH_IPXE_DHCP ? SDHCP_IPXE :
-	       n->kind == SK_UEFI ? SDHCP_PXE_UEFI : SDHCP_PXE_BIOS;
-}
-
-/* What this node's firmware puts in a DISCOVER or REQUEST now; the same
- * for the ProxyDHCPREQUEST, which adds ciaddr (storm_engine_proxy.c). */
-void sdh_fill_req(const struct storm *s, const struct storm_node *n, uint8_t type,
-		  struct sdhcp_req *r)
-{
-	uint64_t secs = (s->now - n->dhcp_start) / 1000000000ull;
-
-	*r = (struct sdhcp_req){ .type = type, .style = (uint8_t)style_of(n), .arch = n->arch,
-				 .xid = n->xid };
-	r->secs = secs > 0xffff ? 0xffff : (uint16_t)secs;
-	memcpy(r->mac, n->mac, 6);
-	sdhcp_uuid_from_mac(n->mac, r->uuid);
-}
-
-static void send_msg(struct storm *s, struct storm_node *n, uint8_t type)
+static void send_msg(struct sdh *d, struct storm_node *n, uint8_t type)
 {
 	struct sdhcp_req r;
 	uint8_t pl[DHCP_MAX_MSG];
 
-	sdh_fill_req(s, n, type, &r);
+	sdn_fill_req(n, d->io->now, type, &r);
 	if (type == DHCPREQUEST) {
 		r.requested_ip = n->offer_ip;
 		r.server_id = n->offer_sid;
 	}
 	size_t len = sdhcp_build(pl, sizeof(pl), &r);
-	if (s->tx_n == 1024)
-		sdh_flush_frames(s);
-	uint8_t *f = s->tx_frames + (size_t)s->tx_n * SF_MAX;
+	if (d->tx_n == 1024)
+		sdh_flush_frames(d);
+	uint8_t *f = d->tx_frames + (size_t)d->tx_n * SF_MAX;
 	size_t fl = storm_frame_udp(f, SF_MAX, n->mac, 0, htonl(INADDR_BROADCAST),
-				    DHCP_CLIENT_PORT, DHCP_SERVER_PORT, s->ip_id++, pl, len);
+				    DHCP_CLIENT_PORT, DHCP_SERVER_PORT, d->ip_id++, pl, len);
 	if (!len || !fl)
 		return;
-	s->tx_iov[s->tx_n] = (struct iovec){ .iov_base = f, .iov_len = fl };
-	s->tx_msgs[s->tx_n] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &s->tx_iov[s->tx_n],
+	d->tx_iov[d->tx_n] = (struct iovec){ .iov_base = f, .iov_len = fl };
+	d->tx_msgs[d->tx_n] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &d->tx_iov[d->tx_n],
 							      .msg_iovlen = 1 } };
-	s->tx_n++;
+	d->tx_n++;
 }
 
-/* The wait after transmission number k (1-based): 4 s, 8 s, 16 s, 32 s. */
-uint64_t sdh_retx_after(const struct storm *s, unsigned k)
+/* The wait after transmission number k (1-based), scaled. */
+static uint64_t retx_after(const struct storm_io *s, unsigned k)
 {
-	return storm_scaled_ms(s, (double)DHCP_RETX_MS * (double)(1u << (k - 1)));
+	return storm_scaled_ms(s, sdn_retx_ms(k));
 }
 
-static uint32_t xorshift(struct storm *s)
+static uint32_t xorshift(struct sdh *d)
 {
-	s->rng ^= s->rng << 13;
-	s->rng ^= s->rng >> 7;
-	s->rng ^= s->rng << 17;
-	return (uint32_t)(s->rng >> 16);
+	d->rng ^= d->rng << 13;
+	d->rng ^= d->rng >> 7;
+	d->rng ^= d->rng << 17;
+	return (uint32_t)(d->rng >> 16);
 }
 
 /* DISCOVER from scratch: a new exchange (new xid), nothing offered yet. */
-static void discover(struct storm *s, struct storm_node *n)
+static void discover(struct sdh *d, struct storm_node *n)
 {
-	n->xid = xorshift(s);
+	struct storm_io *s = d->io;
+	n->xid = xorshift(d);
 	n->dstate = DS_SELECTING;
 	n->attempt = 1;
 	n->have_addr_offer = n->have_proxy_offer = false;
@@ -175,33 +175,34 @@ static void discover(struct storm *s, struct storm_node *n)
 	n->bootfile = NULL;
 	n->next_server = 0;
 	n->dhcp_start = s->now;
-	send_msg(s, n, DHCPDISCOVER);
-	storm_timer(s, n, s->now + sdh_retx_after(s, 1));
+	send_msg(d, n, DHCPDISCOVER);
+	storm_timer(s, n, s->now + retx_after(s, 1));
 }
 
-void sdh_begin(struct storm *s, struct storm_node *n, int ph)
+void sdh_begin(struct sdh *d, struct storm_node *n)
 {
-	storm_phase_begin(s, n, ph);
-	discover(s, n);
+	discover(d, n);
 }
 
-static void request_now(struct storm *s, struct storm_node *n)
+static void request_now(struct sdh *d, struct storm_node *n)
 {
+	struct storm_io *s = d->io;
 	n->dstate = DS_REQUESTING;
 	n->attempt = 1;
 	n->collect_until = 0;
-	send_msg(s, n, DHCPREQUEST);
-	storm_timer(s, n, s->now + sdh_retx_after(s, 1));
+	send_msg(d, n, DHCPREQUEST);
+	storm_timer(s, n, s->now + retx_after(s, 1));
 }
 
-void sdh_on_timer(struct storm *s, struct storm_node *n)
+void sdh_on_timer(struct sdh *d, struct storm_node *n)
 {
+	struct storm_io *s = d->io;
 	if (n->dstate == DS_NAKED) {
-		discover(s, n);            /* the pause after a NAK is over */
+		discover(d, n);            /* the pause after a NAK is over */
 		return;
 	}
 	if (n->dstate == DS_SELECTING && n->have_addr_offer) {
-		request_now(s, n);         /* the proxy-offer window is over */
+		request_now(d, n);         /* the proxy-offer window is over */
 		return;
 	}
 	if (n->dstate != DS_SELECTING && n->dstate != DS_REQUESTING)
@@ -212,41 +213,20 @@ void sdh_on_timer(struct storm *s, struct storm_node *n)
 	}
 	n->attempt++;
 	n->span[n->phase].retries++;
-	send_msg(s, n, n->dstate == DS_SELECTING ? DHCPDISCOVER : DHCPREQUEST);
-	storm_timer(s, n, s->now + sdh_retx_after(s, n->attempt));
+	send_msg(d, n, n->dstate == DS_SELECTING ? DHCPDISCOVER : DHCPREQUEST);
+	storm_timer(s, n, s->now + retx_after(s, n->attempt));
 }
 
-void sdh_abort(struct storm *s, struct storm_node *n)
+void sdh_abort(struct sdh *d, struct storm_node *n)
 {
 	n->dstate = DS_NONE;           /* a queued address add reports to a failed node: kept for removal */
 }
 
 /* ------------------------------------------------------------- replies */
 
-/* Boot information from a reply (`from`: enum storm_boot_from, a later
- * one overrides an earlier): the file, and the TFTP server (option 66
- * when it is an address, else siaddr, else the server itself). */
-void sdh_take_boot(struct storm_node *n, const struct sdhcp_reply *r, uint32_t src_ip, int from)
+static void on_offer(struct sdh *d, struct storm_node *n, const struct sdhcp_reply *r, uint32_t src_ip)
 {
-	struct in_addr a;
-	if (!r->bootfile[0] || from < n->boot_rank)
-		return;
-	char *f = strdup(r->bootfile);
-	if (!f)
-		return;
-	free(n->bootfile);
-	n->bootfile = f;
-	n->boot_rank = (uint8_t)from;
-	if (r->tftp_server[0] && inet_pton(AF_INET, r->tftp_server, &a) == 1)
-		n->next_server = a.s_addr;
-	else if (r->siaddr)
-		n->next_server = r->siaddr;
-	else
-		n->next_server = r->has_server_id ? r->server_id : src_ip;
-}
-
-static void on_offer(struct storm *s, struct storm_node *n, const struct sdhcp_reply *r, uint32_t src_ip)
-{
+	struct storm_io *s = d->io;
 	if (r->yiaddr) {
 		s->st.dhcp_offers++;
 		if (n->have_addr_offer)
@@ -254,22 +234,22 @@ static void on_offer(struct storm *s, struct storm_node *n, const struct sdhcp_r
 		n->have_addr_offer = true;
 		n->offer_ip = r->yiaddr;
 		n->offer_sid = r->has_server_id ? r->server_id : src_ip;
-		sdh_take_boot(n, r, src_ip, BF_OFFER);
+		sdn_take_boot(n, r, src_ip, BF_OFFER);
 	} else if (r->pxe_vendor || r->bootfile[0]) {
 		s->st.dhcp_proxy_offers++;
 		if (n->have_proxy_offer)
 			return;
 		n->have_proxy_offer = true;
 		n->proxy_server = r->has_server_id ? r->server_id : src_ip;
-		n->proxy_ask = sdhcp_proxy_needs_4011(style_of(n), r);
-		sdh_take_boot(n, r, src_ip, BF_PROXY_OFFER);
+		n->proxy_ask = sdhcp_proxy_needs_4011(sdn_style(n), r);
+		sdn_take_boot(n, r, src_ip, BF_PROXY_OFFER);
 	} else {
 		return;
 	}
 	if (!n->have_addr_offer)
 		return;                        /* a proxy offer alone: wait for an address */
 	if (n->bootfile || s->cfg->proxy_wait <= 0) {
-		request_now(s, n);
+		request_now(d, n);
 	} else if (!n->collect_until) {
 		/* an address but nothing to boot: a proxyDHCP server may still answer */
 		n->collect_until = s->now + storm_scaled_ms(s, s->cfg->proxy_wait * 1000);
@@ -279,24 +259,25 @@ static void on_offer(struct storm *s, struct storm_node *n, const struct sdhcp_r
 
 static void addr_result(void *ctx, uint32_t idx, int err)
 {
-	struct storm *s = ctx;
+	struct sdh *d = ctx;
+	struct storm_io *s = d->io;
 	struct storm_node *n = &s->nodes[idx];
 
 	if (err == 0) {
-		if (s->added_n == s->added_cap) {
-			unsigned cap = s->added_cap ? s->added_cap * 2 : 1024;
-			uint32_t *ip = realloc(s->added_ip, cap * sizeof(*ip));
+		if (d->added_n == d->added_cap) {
+			unsigned cap = d->added_cap ? d->added_cap * 2 : 1024;
+			uint32_t *ip = realloc(d->added_ip, cap * sizeof(*ip));
 			if (ip)
-				s->added_ip = ip;
-			uint8_t *pf = realloc(s->added_prefix, cap);
+				d->added_ip = ip;
+			uint8_t *pf = realloc(d->added_prefix, cap);
 			if (pf)
-				s->added_prefix = pf;
+				d->added_prefix = pf;
 			if (ip && pf)
-				s->added_cap = cap;
+				d->added_cap = cap;
 		}
-		if (s->added_n < s->added_cap) {
-			s->added_ip[s->added_n] = n->ip;
-			s->added_prefix[s->added_n++] = n->prefix;
+		if (d->added_n < d->added_cap) {
+			d->added_ip[d->added_n] = n->ip;
+			d->added_prefix[d->added_n++] = n->prefix;
 		}
 		s->st.addr_added++;
 	}
@@ -309,49 +290,47 @@ static void addr_result(void *ctx, uint32_t idx, int err)
 		return;
 	}
 	n->addr_added = true;
-	if (n->dstate == DS_PROXY)
-		spx_begin(s, n);               /* the address is there: ask port 4011 */
-	else
-		storm_node_next(s, n);
+	storm_step_done(s, n);             /* the address is there: port 4011 or the next phase */
 }
 
-void sdh_flush_addrs(struct storm *s)
+void sdh_flush_addrs(struct sdh *d)
 {
-	if (s->nl.n)
-		snl_flush(&s->nl, addr_result, s);
+	if (d->nl.n)
+		snl_flush(&d->nl, addr_result, d);
 }
 
-static void on_ack(struct storm *s, struct storm_node *n, const struct sdhcp_reply *r, uint32_t src_ip)
+static void on_ack(struct sdh *d, struct storm_node *n, const struct sdhcp_reply *r, uint32_t src_ip)
 {
+	struct storm_io *s = d->io;
 	s->st.dhcp_acks++;
-	sdh_take_boot(n, r, src_ip, BF_ACK);
+	sdn_take_boot(n, r, src_ip, BF_ACK);
 	if (!r->yiaddr || !n->bootfile) {
 		storm_node_fail(s, n, R_DHCP_NO_BOOTFILE, 0);
 		return;
 	}
 	int pfx = r->has_mask ? sdhcp_mask_prefix(r->subnet_mask) : 32;
 	uint32_t old = n->ip;
-	bool ask = n->boot_rank == BF_PROXY_OFFER && n->proxy_ask;
+	bool ask = sdn_asks_proxy(n);
 	n->ip = r->yiaddr;
 	n->prefix = (uint8_t)(pfx < 0 ? 32 : pfx);
-	n->dstate = ask ? DS_PROXY : DS_BOUND;
+	n->dstate = DS_BOUND;
 	n->span[n->phase].boot_from = n->boot_rank;
 	storm_timer(s, n, 0);
 	if (!ask) {
 		storm_phase_end(s, n);     /* DHCP ends at the ACK; the address add is ours */
 		if (n->phase >= s->cfg->last_phase || (n->addr_added && old == n->ip)) {
-			storm_node_next(s, n);
+			storm_step_done(s, n);
 			return;
 		}
 	} else if (n->addr_added && old == n->ip) {
-		spx_begin(s, n);           /* iPXE's DORA: the address is there already */
+		storm_step_done(s, n);     /* iPXE's DORA: the address is there already */
 		return;
 	}
 	/* the port-4011 request and the next phase bind to the address: add
 	 * it first (batched; the node goes on when the batch is acknowledged,
 	 * see addr_result) */
 	n->addr_added = false;
-	if (snl_queue(&s->nl, true, n->ip, n->prefix, n->idx, addr_result, s) < 0)
+	if (snl_queue(&d->nl, true, n->ip, n->prefix, n->idx, addr_result, d) < 0)
 		storm_node_fail(s, n, R_ADDR, EIO);
 }
 
@@ -362,11 +341,11 @@ static void on_ack(struct storm *s, struct storm_node *n, const struct sdhcp_rep
  * next — for as long as the phase's DHCP time budget (4+8+16+32 s, the
  * whole retransmission schedule) lasts: iPXE, too, bounds its discovery
  * by time, not by the number of NAKs. */
-static void on_nak(struct storm *s, struct storm_node *n)
+static void on_nak(struct storm_io *s, struct storm_node *n)
 {
 	uint64_t budget = 0;
 	for (unsigned k = 1; k <= DHCP_TRANSMITS; k++)
-		budget += sdh_retx_after(s, k);
+		budget += retx_after(s, k);
 	if ((n->kind == SK_UEFI && n->phase == PH_DHCP) ||
 	    s->now - n->span[n->phase].start >= budget) {
 		storm_node_fail(s, n, R_DHCP_NAK, 0);
@@ -376,6 +355,8 @@ static void on_nak(struct storm *s, struct storm_node *n)
 	n->dstate = DS_NAKED;
 	storm_timer(s, n, s->now + storm_scaled_ms(s, DHCP_NAK_PAUSE_MS));
 }
+
+static void on_frame(struct sdh *d, const uint8_t *frame, size_t len);
 
 /* Read every DHCP reply waiting on the packet socket. The ring only
  * reports the socket readable (a multishot poll); the frames are read
@@ -387,33 +368,44 @@ static void on_nak(struct storm *s, struct storm_node *n)
  * and thousands of nodes retransmitted at 4 s what rackbootd had answered
  * in milliseconds — the simulator's lag reported as the server's latency.
  * Also called at the top of each loop iteration, before timers fire. */
-void sdh_drain(struct storm *s)
+void sdh_drain(struct sdh *d)
 {
 	enum { BATCH = 64, FRAME = 2048 };
 	static uint8_t buf[BATCH][FRAME];
 	struct mmsghdr mm[BATCH];
 	struct iovec iov[BATCH];
 
-	if (s->pkt_fd < 0)
+	if (d->pkt_fd < 0)
 		return;
 	for (;;) {
 		for (unsigned i = 0; i < BATCH; i++) {
 			iov[i] = (struct iovec){ .iov_base = buf[i], .iov_len = FRAME };
 			mm[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
 		}
-		int got = recvmmsg(s->pkt_fd, mm, BATCH, MSG_DONTWAIT, NULL);
+		int got = recvmmsg(d->pkt_fd, mm, BATCH, MSG_DONTWAIT, NULL);
 		if (got <= 0)
 			return;
 		for (int i = 0; i < got; i++)
 			if (!(mm[i].msg_hdr.msg_flags & MSG_TRUNC))
-				sdh_on_frame(s, buf[i], mm[i].msg_len);
+				on_frame(d, buf[i], mm[i].msg_len);
 		if (got < BATCH)
 			return;
 	}
 }
 
-void sdh_on_frame(struct storm *s, const uint8_t *frame, size_t len)
+void sdh_on_ready(struct sdh *d, int res, bool more)
 {
+	if (res > 0)
+		sdh_drain(d);
+	if (!more && d->pkt_fd >= 0) {
+		d->io->st.rearms++;
+		storm_arm_recv(d->io, d->pkt_fd, UD_PKT, 0, OP_PKT_RECV);
+	}
+}
+
+static void on_frame(struct sdh *d, const uint8_t *frame, size_t len)
+{
+	struct storm_io *s = d->io;
 	struct sdhcp_reply r;
 	uint32_t src_ip;
 	uint16_t sport;
@@ -437,13 +429,13 @@ void sdh_on_frame(struct storm *s, const uint8_t *frame, size_t len)
 	switch (r.type) {
 	case DHCPOFFER:
 		if (n->dstate == DS_SELECTING)
-			on_offer(s, n, &r, src_ip);
+			on_offer(d, n, &r, src_ip);
 		break;
 	case DHCPACK:
 		/* only the server we asked (a proxy's ACK on 4011 is not ours) */
 		if (n->dstate == DS_REQUESTING && r.yiaddr &&
 		    (!r.has_server_id || r.server_id == n->offer_sid))
-			on_ack(s, n, &r, src_ip);
+			on_ack(d, n, &r, src_ip);
 		break;
 	case DHCPNAK:
 		if (n->dstate == DS_REQUESTING && (!r.has_server_id || r.server_id == n->offer_sid)) {
@@ -462,12 +454,29 @@ static void del_result(void *ctx, uint32_t tag, int err)
 	/* EADDRNOTAVAIL: went with the primary address it was secondary to */
 }
 
-void sdh_remove_addrs(struct storm *s)
+static void remove_addrs(struct sdh *d)
 {
-	sdh_flush_addrs(s);                /* adds still queued: learn what they did */
+	sdh_flush_addrs(d);                /* adds still queued: learn what they did */
 	/* newest first: secondaries before the primary they hang on */
-	for (unsigned i = s->added_n; i-- > 0;)
-		snl_queue(&s->nl, false, s->added_ip[i], s->added_prefix[i], i, del_result, s);
-	snl_flush(&s->nl, del_result, s);
-	s->added_n = 0;
+	for (unsigned i = d->added_n; i-- > 0;)
+		snl_queue(&d->nl, false, d->added_ip[i], d->added_prefix[i], i, del_result, d);
+	snl_flush(&d->nl, del_result, d);
+	d->added_n = 0;
+}
+
+void sdh_close(struct sdh *d)
+{
+	if (d->pkt_fd >= 0)
+		close(d->pkt_fd);
+	if (d->nl.fd >= 0) {
+		remove_addrs(d);               /* the interface as we found it */
+		snl_close(&d->nl);
+	}
+	free(d->added_ip);
+	free(d->added_prefix);
+	free(d->tx_msgs);
+	free(d->tx_iov);
+	free(d->tx_frames);
+	memset(d, 0, sizeof(*d));          /* nothing left to close or free */
+	d->pkt_fd = d->nl.fd = -1;
 }

@@ -1,5 +1,5 @@
 /* TFTP of the boot program for one node over its UDP socket
- * (storm_engine_udp.c: bound to the leased address, sends queued on the
+ * (storm_io_udp.c: bound to the leased address, sends queued on the
  * ring). What to send is decided by storm_tftp.c; for EDK2's real request
  * after the size probe it asks for a new socket (a new port), as EDK2
  * does. */
@@ -7,10 +7,12 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 
-#include "storm/storm_engine.h"
+#include "storm/storm_step_tftp.h"
 #include "storm/storm_tftp.h"
 
 #define TFTP_PORT 69
+#define TFTP_TIMEOUT_MS   4000      /* EDK2 and PXE ROMs: 4 s per try (before --timeout-scale) */
+#define TFTP_RETRIES      6         /* consecutive timeouts before tftp-timeout */
 
 struct storm_tftp_io {
 	struct stftp m;
@@ -21,7 +23,7 @@ enum { TX_ERR, TX_RRQ, TX_ACK };
 
 /* Queue send `k` to the TFTP server (only the newest ACK of a batch goes
  * out: see storm_udp_send). */
-static void tx(struct storm *s, struct storm_node *n, int k, const void *buf, size_t len,
+static void tx(struct storm_io *s, struct storm_node *n, int k, const void *buf, size_t len,
 	       uint16_t port)
 {
 	storm_udp_send(s, n, &n->tftp->tx[k], buf, len, n->next_server, port);
@@ -29,7 +31,7 @@ static void tx(struct storm *s, struct storm_node *n, int k, const void *buf, si
 
 /* End the phase's I/O: the socket closes and the state is freed after the
  * submit that carries the last ACK. */
-static void release(struct storm *s, struct storm_node *n)
+static void release(struct storm_io *s, struct storm_node *n)
 {
 	if (!n->tftp)
 		return;
@@ -45,7 +47,7 @@ static void release(struct storm *s, struct storm_node *n)
 	n->tftp = NULL;
 }
 
-static void act(struct storm *s, struct storm_node *n, unsigned a)
+static void act(struct storm_io *s, struct storm_node *n, unsigned a)
 {
 	struct stftp *m = &n->tftp->m;
 
@@ -77,16 +79,15 @@ static void act(struct storm *s, struct storm_node *n, unsigned a)
 	if (a & STFTP_DONE) {
 		storm_phase_end(s, n);
 		release(s, n);
-		storm_node_next(s, n);
+		storm_step_done(s, n);
 		return;
 	}
 	if (a & STFTP_PROGRESS)
 		storm_timer(s, n, s->now + storm_scaled_ms(s, TFTP_TIMEOUT_MS));
 }
 
-void stt_begin(struct storm *s, struct storm_node *n)
+void stt_begin(struct storm_io *s, struct storm_node *n)
 {
-	storm_phase_begin(s, n, PH_TFTP);
 	n->tftp = calloc(1, sizeof(*n->tftp));
 	if (!n->tftp) {
 		storm_node_fail(s, n, R_SOCKET, ENOMEM);
@@ -106,7 +107,7 @@ void stt_begin(struct storm *s, struct storm_node *n)
 	act(s, n, stftp_start(&n->tftp->m) | STFTP_PROGRESS);
 }
 
-void stt_on_recv(struct storm *s, struct storm_node *n, const struct sockaddr_in *src,
+void stt_on_recv(struct storm_io *s, struct storm_node *n, const struct sockaddr_in *src,
 		 const uint8_t *p, size_t len)
 {
 	if (!n->tftp)
@@ -119,7 +120,7 @@ void stt_on_recv(struct storm *s, struct storm_node *n, const struct sockaddr_in
 	act(s, n, stftp_input(&n->tftp->m, ntohs(src->sin_port), p, len));
 }
 
-void stt_on_timer(struct storm *s, struct storm_node *n)
+void stt_on_timer(struct storm_io *s, struct storm_node *n)
 {
 	if (!n->tftp)
 		return;
@@ -129,7 +130,7 @@ void stt_on_timer(struct storm *s, struct storm_node *n)
 		storm_timer(s, n, s->now + storm_scaled_ms(s, TFTP_TIMEOUT_MS));
 }
 
-void stt_abort(struct storm *s, struct storm_node *n)
+void stt_abort(struct storm_io *s, struct storm_node *n)
 {
 	release(s, n);
 }

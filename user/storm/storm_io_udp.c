@@ -3,7 +3,7 @@
  * the simulator), one multishot receive, and sends queued on the ring
  * (MSG_DONTWAIT and CQE_SKIP_SUCCESS: issued inline at the loop's one
  * submit, no completion unless they fail). Receives reach the node's
- * current phase through storm_engine.c (OP_UDP_RECV). */
+ * current step through the engine's dispatch (OP_UDP_RECV). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -11,9 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "storm/storm_engine.h"
+#include "storm/storm_io.h"
 
-int storm_udp_open(struct storm *s, struct storm_node *n, uint16_t port)
+int storm_udp_open(struct storm_io *s, struct storm_node *n, uint16_t port)
 {
 	int one = 1;
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -36,7 +36,7 @@ int storm_udp_open(struct storm *s, struct storm_node *n, uint16_t port)
 	return 0;
 }
 
-void storm_udp_send(struct storm *s, struct storm_node *n, struct storm_udp_tx *t,
+void storm_udp_send(struct storm_io *s, struct storm_node *n, struct storm_udp_tx *t,
 		    const void *buf, size_t len, uint32_t ip, uint16_t port)
 {
 	t->to = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(port),

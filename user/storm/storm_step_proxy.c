@@ -8,13 +8,17 @@
  *
  * The source port is the firmware's: EDK2 sends from 4011 (its boot
  * server discovery listens there), iPXE and PXE ROMs from 68. The socket
- * is the node's UDP socket (storm_engine_udp.c), open only for this
- * exchange; retransmissions follow the DHCP schedule (4, 8, 16, 32 s). */
+ * is the node's UDP socket (storm_io_udp.c), open only for this
+ * exchange; retransmissions follow the DHCP schedule (4, 8, 16, 32 s).
+ * What goes into the request and what is taken from the ACK are the
+ * node's DHCP client's, shared with the DORA (storm_dhcp_node.c). */
 #include <errno.h>
 #include <stdlib.h>
 
+#include "storm/storm_step_proxy.h"
 #include "proto/dhcp_proto.h"
-#include "storm/storm_engine.h"
+#include "storm/storm_dhcp.h"
+#include "storm/storm_dhcp_node.h"
 
 struct storm_proxy_io {
 	struct storm_udp_tx tx;
@@ -23,7 +27,7 @@ struct storm_proxy_io {
 	unsigned attempt;              /* transmissions so far */
 };
 
-static void release(struct storm *s, struct storm_node *n)
+static void release(struct storm_io *s, struct storm_node *n)
 {
 	if (!n->proxy)
 		return;
@@ -32,16 +36,16 @@ static void release(struct storm *s, struct storm_node *n)
 	n->proxy = NULL;
 }
 
-static void transmit(struct storm *s, struct storm_node *n)
+static void transmit(struct storm_io *s, struct storm_node *n)
 {
 	struct storm_proxy_io *io = n->proxy;
 	io->attempt++;
 	s->st.proxy_tx++;
 	storm_udp_send(s, n, &io->tx, io->req, io->len, n->proxy_server, PXE_BINL_PORT);
-	storm_timer(s, n, s->now + sdh_retx_after(s, io->attempt));
+	storm_timer(s, n, s->now + storm_scaled_ms(s, sdn_retx_ms(io->attempt)));
 }
 
-void spx_begin(struct storm *s, struct storm_node *n)
+void spx_begin(struct storm_io *s, struct storm_node *n)
 {
 	struct sdhcp_req r;
 
@@ -52,7 +56,7 @@ void spx_begin(struct storm *s, struct storm_node *n)
 	}
 	/* the DORA's xid, as iPXE keeps it (EDK2 draws a new one: the
 	 * server answers with whichever it gets) */
-	sdh_fill_req(s, n, DHCPREQUEST, &r);
+	sdn_fill_req(n, s->now, DHCPREQUEST, &r);
 	r.ciaddr = n->ip;
 	n->proxy->len = sdhcp_build(n->proxy->req, sizeof(n->proxy->req), &r);
 	int e = storm_udp_open(s, n, r.style == SDHCP_PXE_UEFI ? PXE_BINL_PORT : DHCP_CLIENT_PORT);
@@ -63,7 +67,7 @@ void spx_begin(struct storm *s, struct storm_node *n)
 	transmit(s, n);
 }
 
-void spx_on_recv(struct storm *s, struct storm_node *n, const struct sockaddr_in *src,
+void spx_on_recv(struct storm_io *s, struct storm_node *n, const struct sockaddr_in *src,
 		 const uint8_t *p, size_t len)
 {
 	struct sdhcp_reply r;
@@ -76,15 +80,15 @@ void spx_on_recv(struct storm *s, struct storm_node *n, const struct sockaddr_in
 	}
 	s->st.proxy_acks++;
 	n->proxy_acks++;
-	sdh_take_boot(n, &r, src->sin_addr.s_addr, BF_PROXY_ACK);
+	sdn_take_boot(n, &r, src->sin_addr.s_addr, BF_PROXY_ACK);
 	n->span[n->phase].boot_from = BF_PROXY_ACK;
 	storm_timer(s, n, 0);
 	release(s, n);
 	storm_phase_end(s, n);
-	storm_node_next(s, n);
+	storm_step_done(s, n);
 }
 
-void spx_on_timer(struct storm *s, struct storm_node *n)
+void spx_on_timer(struct storm_io *s, struct storm_node *n)
 {
 	if (!n->proxy)
 		return;
@@ -96,7 +100,7 @@ void spx_on_timer(struct storm *s, struct storm_node *n)
 	transmit(s, n);
 }
 
-void spx_abort(struct storm *s, struct storm_node *n)
+void spx_abort(struct storm_io *s, struct storm_node *n)
 {
 	release(s, n);
 }
