@@ -109,9 +109,9 @@ $(patsubst %.c,$(B)/san/%.o,$(wildcard user/fastpath/*.c tests/unit/fastpath/*.c
 # One static library per part (and its ASan/UBSan twin).
 define part_rules
 $(B)/lib$(1).a: $(patsubst %.c,$(B)/obj/%.o,$(wildcard user/$(1)/*.c))
-	ar rcs $$@ $$^
+	rm -f $$@ && ar rcs $$@ $$^
 $(B)/san/lib$(1).a: $(patsubst %.c,$(B)/san/%.o,$(wildcard user/$(1)/*.c))
-	ar rcs $$@ $$^
+	rm -f $$@ && ar rcs $$@ $$^
 endef
 $(foreach p,$(PARTS),$(eval $(call part_rules,$(p))))
 
