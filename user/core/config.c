@@ -218,6 +218,7 @@ void rb_config_init(struct rb_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->tftp_port = 69;
+	c->tftp_hot_max = 64ull << 20;        /* FP_TFTP_DEFAULT_MAX_SIZE */
 	c->http_port = 80;
 	strcpy(c->boot_bios, "undionly.kpxe");
 	strcpy(c->boot_efi_x64, "ipxe.efi");

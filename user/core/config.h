@@ -72,6 +72,12 @@ struct rb_config {
 	bool proxy_dhcp, no_bpf;
 	/* boot files by firmware, relative to root (defaults in config.c) */
 	char boot_bios[128], boot_efi_x64[128], boot_efi_arm64[128];
+	/* TFTP files served from the eBPF fast path besides the boot files
+	 * (tftp-hot), and the largest file it serves (tftp-hot-max-size) */
+#define RB_MAX_HOT 16
+	char tftp_hot[RB_MAX_HOT][128];
+	unsigned ntftp_hot;
+	uint64_t tftp_hot_max;
 	struct rb_dhcp_params defaults;      /* global options: apply to every subnet */
 	struct rb_subnet *subnets;  size_t nsubnets;
 	struct rb_host *hosts;      size_t nhosts;

@@ -171,6 +171,25 @@ static int set_bootfile(struct parser *p, char **v, int n, const bool *q)
 	return copy_str(p, dst, sizeof(p->c->boot_bios), v[0], false);
 }
 
+static int set_tftp_hot(struct parser *p, char **v, int n, const bool *q)
+{
+	for (int i = 0; i < n; i++)
+		if (copy_str(p, p->c->tftp_hot[i], sizeof(p->c->tftp_hot[i]), v[i], false))
+			return -1;
+	p->c->ntftp_hot = (unsigned)n;
+	return 0;
+}
+
+static int set_tftp_hot_max(struct parser *p, char **v, int n, const bool *q)
+{
+	unsigned long b;
+
+	if (cfg_parse_uint(v[0], 1ul << 40, &b) < 0 || b == 0)
+		return cfg_perr(p, "bad tftp-hot-max-size '%s' (bytes, 1 to 2^40)", v[0]);
+	p->c->tftp_hot_max = b;
+	return 0;
+}
+
 static int set_default_profile(struct parser *p, char **v, int n, const bool *q)
 {
 	return cfg_add_pending(p, SIZE_MAX, v[0]);
@@ -505,6 +524,8 @@ static const struct key keys[] = {
 	{"boot-efi-x64",    G,         ONE, 10, set_bootfile},
 	{"boot-efi-arm64",  G,         ONE, 11, set_bootfile},
 	{"default-profile", G,         ONE, 12, set_default_profile},
+	{"tftp-hot",        G,         1, RB_MAX_HOT, "1 to 16 file names", 24, set_tftp_hot},
+	{"tftp-hot-max-size", G,       ONE, 25, set_tftp_hot_max},
 	{"router",          G | S | H, 1, RB_MAX_ADDRS, "1 to 8 addresses", 13, set_addrs},
 	{"dns",             G | S | H, 1, RB_MAX_ADDRS, "1 to 8 addresses", 14, set_addrs},
 	{"domain",          G | S | H, ONE, 15, set_domain},

@@ -105,6 +105,22 @@ static int v_bootfiles(const struct rb_config *c)
 	return 0;
 }
 
+static int v_tftp_hot(const struct rb_config *c)
+{
+	EXPECT(c->ntftp_hot == 2);
+	EXPECT(!strcmp(c->tftp_hot[0], "snponly.efi"));
+	EXPECT(!strcmp(c->tftp_hot[1], "x/y.bin"));
+	EXPECT(c->tftp_hot_max == 1048576);
+	return 0;
+}
+
+static int v_tftp_hot_default(const struct rb_config *c)
+{
+	EXPECT(c->ntftp_hot == 0);
+	EXPECT(c->tftp_hot_max == 64ull << 20);
+	return 0;
+}
+
 static int v_globals_dhcp(const struct rb_config *c)
 {
 	const struct rb_dhcp_params *d = &c->defaults;
@@ -360,6 +376,12 @@ static const struct conf_row conf_rows[] = {
 	{"proxy-dhcp no, bpf yes", "proxy-dhcp no\nbpf yes\n", .verify = v_noproxy_bpf},
 	{"boot files", "boot-bios bios/undionly.kpxe\nboot-efi-x64 efi/snp.efi\n"
 		       "boot-efi-arm64 arm/snp.efi\n", .verify = v_bootfiles},
+	{"tftp-hot and tftp-hot-max-size", "tftp-hot snponly.efi x/y.bin\ntftp-hot-max-size 1048576\n",
+	 .verify = v_tftp_hot},
+	{"tftp-hot defaults: the boot files only, 64 MiB", "", .verify = v_tftp_hot_default},
+	{"tftp-hot-max-size 0 is an error", "tftp-hot-max-size 0\n",
+	 ERRL("t.conf:1: bad tftp-hot-max-size '0'")},
+	{"tftp-hot twice is an error", "tftp-hot a\ntftp-hot b\n", ERRL("t.conf:2:")},
 	{"global DHCP options", "router 10.0.0.254\ndns 10.0.0.53 10.0.0.54\ndomain example.net\n"
 				"mtu 1500\nlease-time 1h\n", .verify = v_globals_dhcp},
 	{"eight DNS servers", "dns 10.0.0.1 10.0.0.2 10.0.0.3 10.0.0.4 10.0.0.5 10.0.0.6 10.0.0.7 10.0.0.8\n",
