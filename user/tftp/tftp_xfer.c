@@ -36,11 +36,19 @@ static bool timer_backoff(struct xfer_timer *t)
 
 /* A duplicate gets an answer only once the peer has had time to give up
  * on what we last sent: a quarter of the timeout, at least 10 ms. */
+static unsigned dup_gap(const struct xfer_timer *t)
+{
+	return t->base_us / 4 > 10000 ? t->base_us / 4 : 10000;
+}
+
 static bool dup_due(const struct xfer_timer *t, uint64_t now)
 {
-	unsigned gap = t->base_us / 4 > 10000 ? t->base_us / 4 : 10000;
+	return now - t->last_send_us >= dup_gap(t);
+}
 
-	return now - t->last_send_us >= gap;
+unsigned sender_dup_gap_us(const struct tftp_sender *s)
+{
+	return dup_gap(&s->t);
 }
 
 void sender_init(struct tftp_sender *s, unsigned window, uint16_t rollover,
@@ -81,6 +89,18 @@ void sender_sent(struct tftp_sender *s, uint64_t hi, uint64_t now)
 {
 	if (hi > s->sent_hi)
 		s->sent_hi = hi;
+	timer_arm(&s->t, now);
+}
+
+void sender_resume(struct tftp_sender *s, uint64_t acked, uint64_t sent_hi, bool oack_acked,
+		   uint64_t now)
+{
+	if (oack_acked)
+		s->oack_pending = false;
+	if (acked > s->acked)
+		s->acked = acked;
+	if (sent_hi > s->sent_hi)
+		s->sent_hi = sent_hi;
 	timer_arm(&s->t, now);
 }
 

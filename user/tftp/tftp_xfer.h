@@ -66,6 +66,13 @@ struct xfer_step sender_window(struct tftp_sender *s);
 void sender_set_last(struct tftp_sender *s, uint64_t b);
 /* The loop actually sent blocks up to `hi` at `now`. */
 void sender_sent(struct tftp_sender *s, uint64_t hi, uint64_t now);
+/* Take the transfer over from where someone else (the kernel's fast path)
+ * left it: blocks up to `acked` acknowledged, up to `sent_hi` sent, and
+ * whether ACK 0 of an OACK arrived. The next timeout resends from there. */
+void sender_resume(struct tftp_sender *s, uint64_t acked, uint64_t sent_hi, bool oack_acked,
+		   uint64_t now);
+/* How long after a send a duplicate ACK resends the window (see above). */
+unsigned sender_dup_gap_us(const struct tftp_sender *s);
 
 struct tftp_receiver {
 	uint64_t received;           /* highest in-order block stored */

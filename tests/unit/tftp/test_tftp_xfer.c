@@ -118,12 +118,12 @@ static void test_wire_matches_counter(void **state)
 /* ------------------------------------------------------------------ */
 /* Sender scripts                                                      */
 
-enum ev_kind { EV_END, EV_START, EV_ACK, EV_TIMEOUT, EV_WINDOW, EV_SETLAST };
+enum ev_kind { EV_END, EV_START, EV_ACK, EV_TIMEOUT, EV_WINDOW, EV_SETLAST, EV_RESUME };
 
 struct sev {
 	enum ev_kind kind;
 	uint64_t t;
-	uint64_t arg;                /* ACK: wire number; SETLAST: block */
+	uint64_t arg;                /* ACK: wire number; SETLAST: block; RESUME: acked */
 	enum xfer_action act;
 	uint64_t from;
 	unsigned count;
@@ -139,6 +139,9 @@ struct sev {
 #define TMO(t, r) {EV_TIMEOUT, (t), 0, r}
 #define WIN(r) {EV_WINDOW, 0, 0, r}
 #define SETLAST(b) {EV_SETLAST, 0, (b), NONE}
+/* the kernel's fast path gives the transfer back: acked, highest sent,
+ * whether ACK 0 of the OACK came (in `count`) */
+#define RESUME(t, a, hi, ack0) {EV_RESUME, (t), (a), XA_NONE, (hi), (ack0)}
 
 struct sscript {
 	const char *why;
@@ -224,6 +227,21 @@ static const struct sscript sscripts[] = {
 	  TMO(4, SEND(2, 1)), ACK(4 + GAP_US, 1, SEND(2, 1)), TMO(5 + GAP_US, SEND(2, 1)),
 	  TMO(6 + GAP_US, SEND(2, 1)), TMO(7 + GAP_US, FAIL)}},
 
+	{"resume after the kernel served blocks 1-8: a timeout resends 9-12", 4, 0, 20, false, 12,
+	 {START(0, SEND(1, 4)), RESUME(T_US, 8, 12, 1), TMO(2 * T_US, SEND(9, 4)),
+	  ACK(2 * T_US + 10, 12, SEND(13, 4))}},
+	{"resume: an ACK of a block the kernel sent is taken", 4, 0, 20, false, 10,
+	 {START(0, SEND(1, 4)), RESUME(10, 4, 8, 1), ACK(20, 6, SEND(7, 4)), ACK(30, 10, SEND(11, 4))}},
+	{"resume after an OACK the client never ACKed: the OACK again", 4, 0, 10, true, 0,
+	 {START(0, OACK), RESUME(T_US, 0, 0, 0), TMO(2 * T_US, OACK), ACK(2 * T_US + 5, 0, SEND(1, 4))}},
+	{"resume after ACK 0 reached the kernel: data, not the OACK", 4, 0, 10, true, 4,
+	 {START(0, OACK), RESUME(T_US, 0, 4, 1), TMO(2 * T_US, SEND(1, 4)), ACK(2 * T_US + 5, 4, SEND(5, 4))}},
+	{"resume never moves acked back", 1, 0, 10, false, 3,
+	 {START(0, SEND(1, 1)), ACK(10, 1, SEND(2, 1)), ACK(20, 2, SEND(3, 1)), ACK(30, 3, SEND(4, 1)),
+	  RESUME(40, 1, 1, 1), TMO(T_US + 40, SEND(4, 1))}},
+	{"resume of a finished transfer's last block: its ACK ends it", 1, 0, 3, false, 3,
+	 {START(0, SEND(1, 1)), RESUME(10, 2, 3, 1), ACK(20, 3, DONE)}},
+
 	{"sender_set_last: netascii end found early (window 4)", 4, 0, 0, false, 6,
 	 {START(0, SEND(1, 4)), ACK(10, 4, SEND(5, 4)), SETLAST(6), ACK(20, 5, SEND(6, 1)),
 	  SETLAST(9), TMO(T_US + 20, SEND(6, 1)), ACK(T_US + 30, 6, DONE)}},
@@ -252,6 +270,7 @@ static int run_sender_script(const struct sscript *sc)
 		case EV_TIMEOUT: st = sender_on_timeout(&s, e->t); break;
 		case EV_WINDOW: st = sender_window(&s); break;
 		case EV_SETLAST: sender_set_last(&s, e->arg); continue;
+		case EV_RESUME: sender_resume(&s, e->arg, e->from, e->count, e->t); continue;
 		default: return 1;
 		}
 		if (st.action != e->act ||
