@@ -183,3 +183,15 @@ clean:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 .SECONDARY:
+
+# --- tests/e2e/bpf_verifier.sh: the BPF verifier check (issue 12) ---------------
+# build/tools/bpf_verify loads every program of the BPF objects it is given
+# and prints one TAP line per program (tests/tools/bpf_verify.c). Static
+# (libbpf, libelf, zlib) so the same binary runs on the host and in the
+# busybox initramfs of the Debian 12 (6.1) guest.
+$(B)/tools/bpf_verify: tests/tools/bpf_verify.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) -O2 -g -static -o $@ $< -lbpf -lelf -lz
+all: $(B)/tools/bpf_verify
+e2e: $(B)/tools/bpf_verify $(BPF_OBJ)
+# --- end of tests/e2e/bpf_verifier.sh -------------------------------------------
