@@ -91,15 +91,8 @@ SRV_IP=198.18.0.1 CLI_IP=198.18.0.2 PLEN=16
 RANGE_LO=198.18.1.0 RANGE_HI=198.18.254.255   # 65,024 addresses > CLIENTS
 LEASE_SECS=3600
 
-PFX=rbd$$
-NS_SRV=$PFX-srv
-NS_CLI=$PFX-cli
-CG_PFX=rbdbench-$$
 WORK=
-SRV_PID=
-SRV_CG=
 CLI_CG=
-CG_ROOT=
 T_START=$SECONDS
 REPORT_ONLY=${REPORT_ONLY:-0}
 NCPU=$(nproc)
@@ -107,25 +100,18 @@ CSV=$OUT/dhcp-$TAG.csv
 MD=$OUT/dhcp-$TAG.md
 PNG=$OUT/dhcp-$TAG.png
 
-log() { printf '[dhcp-bench] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-cleanup() {
-  local rc=$?
-  set +e
-  [ -n "$SRV_CG" ] && cg_stop "$SRV_CG"
-  [ -n "$CLI_CG" ] && cg_stop "$CLI_CG"
-  if [ -n "$CG_ROOT" ]; then
-    local d
-    for d in "$CG_ROOT/$CG_PFX"-*; do [ -d "$d" ] && cg_stop "$d"; done
-  fi
-  ip netns del "$NS_SRV" 2>/dev/null
-  ip netns del "$NS_CLI" 2>/dev/null
-  [ -n "$WORK" ] && rm -rf "$WORK"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+BENCH_NAME=dhcp-bench
+# the shared scaffolding (bench/lib/): log/die and the exit trap that removes
+# cgroups, namespaces and WORK; cgroup CPU accounting; namespaces; server
+# start/stop (SIGTERM first: rackbootd prints its counters); report helpers
+source "$ROOT/bench/lib/common.sh"
+source "$ROOT/bench/lib/cgroup.sh"
+source "$ROOT/bench/lib/netns.sh"
+source "$ROOT/bench/lib/server.sh"
+source "$ROOT/bench/lib/report.sh"
+bench_names rbd rbdbench     # namespaces rbd<pid>-srv/-cli, cgroups rbdbench-<pid>-*
+SRV_STOP_TERM=1
+bench_traps
 
 # ---------------------------------------------------------------- report
 # Tables ($MD) and plot from $CSV; also alone with REPORT_ONLY=1 (TAG picks
@@ -206,18 +192,8 @@ report() {
       NR > 1 && $33 != "ok" { printf "| %s | %s | | | | | | | | | | %s |\n", $1, ($3 == "max" ? "unlimited" : $4), $33 }' "$CSV"
   } > "$MD.new"
   mv "$MD.new" "$MD"
-  echo
-  cat "$MD"
-  echo
-  echo "raw: $CSV; tables: $MD"
-  if command -v gnuplot >/dev/null && [ -f "$ROOT/bench/plot-dhcp.gp" ]; then
-    local gerr
-    if gerr=$(gnuplot -e "csv='$CSV'; out='$PNG'" "$ROOT/bench/plot-dhcp.gp" 2>&1); then
-      echo "plot: $PNG"
-    else
-      log "gnuplot failed: $(head -c 300 <<<"$gerr")"
-    fi
-  fi
+  report_show "$MD" "raw: $CSV; tables: $MD"
+  bench_plot "$ROOT/bench/plot-dhcp.gp" "$CSV" "$PNG"
 }
 
 # ---------------------------------------------------------------- checks
@@ -228,46 +204,29 @@ if [ "$REPORT_ONLY" = 1 ]; then
   report
   exit 0
 fi
-[ "$(id -u)" = 0 ] || die "must run as root (network namespaces, cgroups)"
-for c in ip ss awk sed cc python3 "$PERFDHCP"; do command -v "$c" >/dev/null || die "missing command: $c"; done
+bench_need_root
+bench_need_cmds ip ss awk sed cc python3 "$PERFDHCP"
 case $MODE in relay|direct) ;; *) die "MODE must be relay or direct" ;; esac
-case $PIN in none) PIN_SRV=(); PIN_CLI=() ;; split) PIN_SRV=(taskset -c 1); PIN_CLI=(taskset -c 0) ;;
-  *) die "PIN must be none or split" ;; esac
+case $PIN in none|split) bench_pin "$PIN" ;; *) die "PIN must be none or split" ;; esac
 [ -x "$RACKBOOTD" ] || log "warning: $RACKBOOTD not built: rackboot rows will be unavailable"
 [ -x "$KEA" ] || log "warning: $KEA not found: kea rows will be unavailable"
 [ -x "$DNSMASQ" ] || log "warning: $DNSMASQ not found: dnsmasq rows will be unavailable"
 
-# cgroup v2 for CPU accounting (bench/lib-cgroup.sh, as the TFTP bench).
-source "$ROOT/bench/lib-cgroup.sh"
+# cgroup v2 for CPU accounting (bench/lib/cgroup.sh, as the TFTP bench).
 cg_find_root
 [ "$CG_KIND" = v2 ] || die "no cgroup v2 hierarchy found"
 
-# per-thread CPU ticks of a process: "tid ticks" lines
-thread_ticks() {
-  local t
-  for t in /proc/"$1"/task/*; do
-    awk -v t="${t##*/}" '{ sub(/^.*\) /, ""); print t, $12 + $13 }' "$t/stat" 2>/dev/null || true
-  done
-}
-# busiest thread between two thread_ticks snapshots, in cores
+# busiest thread between two pid_thread_ticks snapshots, in cores
 busiest() { # file0 file1 seconds
   awk -v s="$3" -v hz="$CLK_TCK" 'NR == FNR { a[$1] = $2; next }
     ($1 in a) { d = $2 - a[$1]; if (d > m) m = d } END { if (s > 0) printf "%.2f", m / hz / s }' "$1" "$2"
-}
-udp_counter() { # netns name -> value of Udp: NAME
-  ip netns exec "$1" awk -v k="$2" '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++) if ($i == k) c = i; h = 1 } else { print $c; exit } }' /proc/net/snmp
 }
 
 # ---------------------------------------------------------------- setup
 mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/rbdbench.XXXXXX)
 # one build for the whole run (build/ may be rebuilt by others meanwhile)
-RB_ID="not built"
-if [ -x "$RACKBOOTD" ]; then
-  cp "$RACKBOOTD" "$WORK/rackbootd"
-  RB_ID="$(sha256sum "$RACKBOOTD" | cut -c1-12), built $(date -u -r "$RACKBOOTD" +%Y-%m-%dT%H:%MZ)"
-  RACKBOOTD=$WORK/rackbootd
-fi
+bench_snapshot RACKBOOTD "$WORK/rackbootd"; RB_ID=$SNAP_ID
 log "rackbootd: $RB_ID"
 log "kea-dhcp4 $("$KEA" -v 2>/dev/null || echo '?'), $("$DNSMASQ" --version 2>/dev/null | head -1 || echo 'dnsmasq ?'), perfdhcp $("$PERFDHCP" -v 2>&1 | sed -n 's/^VERSION: //p')"
 
@@ -292,10 +251,7 @@ PYEOF
 # bursts of replies, which would be the client's limit, not the server's)
 PERFDHCP_RCVBUF=${PERFDHCP_RCVBUF:-8388608}
 
-ip netns add "$NS_SRV"; ip netns add "$NS_CLI"
-ip link add "$PFX-s" netns "$NS_SRV" type veth peer name "$PFX-c" netns "$NS_CLI"
-ip -n "$NS_SRV" addr add $SRV_IP/$PLEN dev "$PFX-s"; ip -n "$NS_SRV" link set "$PFX-s" up; ip -n "$NS_SRV" link set lo up
-ip -n "$NS_CLI" addr add $CLI_IP/$PLEN dev "$PFX-c"; ip -n "$NS_CLI" link set "$PFX-c" up; ip -n "$NS_CLI" link set lo up
+ns_pair $PLEN
 
 if [ "$MODE" = relay ]; then
   # perfdhcp is a relay agent at 198.18.0.2 (giaddr), unicast to the server
@@ -342,31 +298,10 @@ JEOF
     *) return 1 ;;
   esac
 }
-start_server() { # server dir logfile; sets SRV_PID, SRV_CG
+start_server() { # server dir logfile; sets SRV_PID (the server itself), SRV_CG
   local srv=$1 d=$2 logf=$3
   server_cmd "$srv" "$d" || return 1
-  SRV_CG=$CG_ROOT/$CG_PFX-srv-$RANDOM$RANDOM
-  mkdir "$SRV_CG"
-  # join the cgroup before "ip netns exec" (which mounts a fresh /sys);
-  # every exec keeps the pid, so SRV_PID is the server itself
-  SRV_PID=$(sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' \
-    sh "$SRV_CG" ip netns exec "$NS_SRV" "${PIN_SRV[@]}" "${CMD[@]}" > "$logf" 2>&1 < /dev/null & echo $!)
-  for _ in $(seq 1 50); do
-    kill -0 "$SRV_PID" 2>/dev/null || break
-    if ip netns exec "$NS_SRV" ss -Hlun "sport = :67" | grep -q .; then sleep 0.3; return 0; fi
-    sleep 0.1
-  done
-  log "$srv did not start listening on 67; log: $(tr '\n' ' ' < "$logf" | cut -c1-300)"
-  stop_server
-  return 1
-}
-stop_server() { # SIGTERM (rackbootd prints its counters), at most 5 s, then the cgroup
-  if [ -n "$SRV_PID" ] && kill -TERM "$SRV_PID" 2>/dev/null; then
-    for _ in $(seq 1 50); do kill -0 "$SRV_PID" 2>/dev/null || break; sleep 0.1; done
-  fi
-  [ -n "$SRV_CG" ] && cg_stop "$SRV_CG"
-  SRV_PID=; SRV_CG=
-  return 0
+  srv_start "$srv" "$NS_SRV" u 67 0.3 "$logf" "${PIN_SRV[@]}" "${CMD[@]}"
 }
 bound_leases() { # server dir -> leases bound now, per the server's own store
   local now; now=$(date +%s)
@@ -389,7 +324,7 @@ pd_parse() {
 echo "server,mode,kind,offered_rate,secs,clients,do_sent,do_rcvd,ra_sent,ra_rcvd,drop_pct,dora_per_s,sent_per_s,do_avg_ms,ra_avg_ms,ra_max_ms,srv_cpu_s,srv_cpu_ms_per_1000,srv_cores,srv_thread_cores,cli_cpu_s,cli_cores,cli_thread_cores,other_cores,srv_rcvbuf_drops,cli_rcvbuf_drops,srv_udp_in,srv_udp_out,commits,rows,bound_leases,saturated,status" > "$CSV"
 
 blank_row() { # row prefix (6 fields), status -> a CSV row with the figures empty
-  printf '%s%s,%s\n' "$1" "$(printf ',%.0s' $(seq 1 26))" "$2" >> "$CSV"
+  csv_blank "$1" 26 "$2" >> "$CSV"
 }
 # run_step SERVER KIND RATE -> one CSV row; sets LAST_DROP (drop %, or "x")
 LAST_DROP=
@@ -402,23 +337,22 @@ run_step() {
     blank_row "$row_pfx" unavailable
     log "$srv $kind $rate: unavailable"; LAST_DROP=x; return 0
   fi
-  CLI_CG=$CG_ROOT/$CG_PFX-cli-$RANDOM$RANDOM
-  mkdir "$CLI_CG"
+  cg_new CLI_CG cli
   local rate_args=(); [ "$rate" -gt 0 ] && rate_args=(-r "$rate")
   local c0 m0 sd0 cd0 si0 so0 t0 c1 m1 sd1 cd1 si1 so1 t1 pd_pid rc=0
-  sd0=$(udp_counter "$NS_SRV" RcvbufErrors); cd0=$(udp_counter "$NS_CLI" RcvbufErrors)
-  si0=$(udp_counter "$NS_SRV" InDatagrams); so0=$(udp_counter "$NS_SRV" OutDatagrams)
+  sd0=$(ns_udp_counter "$NS_SRV" RcvbufErrors); cd0=$(ns_udp_counter "$NS_CLI" RcvbufErrors)
+  si0=$(ns_udp_counter "$NS_SRV" InDatagrams); so0=$(ns_udp_counter "$NS_SRV" OutDatagrams)
   c0=$(cg_usage_us "$SRV_CG"); m0=$(machine_busy_ticks); t0=$(date +%s.%N)
-  pd_pid=$(sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$CLI_CG" \
+  cg_spawn "$CLI_CG" "$out" \
     ip netns exec "$NS_CLI" "${PIN_CLI[@]}" env LD_PRELOAD="$WORK/shim.so" SHIM_RCVBUF="$PERFDHCP_RCVBUF" \
-    "$PERFDHCP" -4 "${rate_args[@]}" -p "$STEP_SECS" -W $WAIT_US -R "$CLIENTS" "${PD_MODE_ARGS[@]}" \
-    > "$out" 2>&1 < /dev/null & echo $!)
+    "$PERFDHCP" -4 "${rate_args[@]}" -p "$STEP_SECS" -W $WAIT_US -R "$CLIENTS" "${PD_MODE_ARGS[@]}"
+  pd_pid=$SPAWN_PID
   # busiest threads, sampled from 1 s in to 0.5 s before the end of sending
   local win; win=$(awk -v s="$STEP_SECS" 'BEGIN { w = s - 1.5; if (w < 0.5) w = 0.5; print w }')
   sleep 1
-  thread_ticks "$SRV_PID" > "$d/srv.t0"; thread_ticks "$pd_pid" > "$d/cli.t0"
+  pid_thread_ticks "$SRV_PID" > "$d/srv.t0"; pid_thread_ticks "$pd_pid" > "$d/cli.t0"
   sleep "$win"
-  thread_ticks "$SRV_PID" > "$d/srv.t1"; thread_ticks "$pd_pid" > "$d/cli.t1"
+  pid_thread_ticks "$SRV_PID" > "$d/srv.t1"; pid_thread_ticks "$pd_pid" > "$d/cli.t1"
   # bounded: perfdhcp ends after STEP_SECS + 1 s; kill it at STEP_SECS + 30
   local deadline=$((SECONDS + STEP_SECS + 30))
   while [ -d "/proc/$pd_pid" ] && [ "$(cg_nprocs "$CLI_CG")" -gt 0 ]; do
@@ -427,11 +361,11 @@ run_step() {
   done
   sleep 0.2
   c1=$(cg_usage_us "$SRV_CG"); m1=$(machine_busy_ticks); t1=$(date +%s.%N)
-  sd1=$(udp_counter "$NS_SRV" RcvbufErrors); cd1=$(udp_counter "$NS_CLI" RcvbufErrors)
-  si1=$(udp_counter "$NS_SRV" InDatagrams); so1=$(udp_counter "$NS_SRV" OutDatagrams)
+  sd1=$(ns_udp_counter "$NS_SRV" RcvbufErrors); cd1=$(ns_udp_counter "$NS_CLI" RcvbufErrors)
+  si1=$(ns_udp_counter "$NS_SRV" InDatagrams); so1=$(ns_udp_counter "$NS_SRV" OutDatagrams)
   local ccpu=0
   if [ -n "$CLI_CG" ]; then ccpu=$(cg_usage_us "$CLI_CG"); cg_stop "$CLI_CG"; CLI_CG=; fi
-  stop_server
+  srv_stop
   local bound commits="" rows=""
   bound=$(bound_leases "$srv" "$d")
   if [ "$srv" = rackboot ]; then

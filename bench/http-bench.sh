@@ -35,7 +35,7 @@
 # difference between rounds.
 #
 # CPU: each server, and the client (curl or wrk), runs in its own cgroup
-# (bench/lib-cgroup.sh, as in the TFTP and DHCP benches: cgroup v2 cpu.stat
+# (bench/lib/cgroup.sh, as in the TFTP and DHCP benches: cgroup v2 cpu.stat
 # usage_usec of everything in it; the v2 hierarchy is at
 # /sys/fs/cgroup/unified on this machine). A process joins its cgroup
 # before `ip netns exec`, which mounts a fresh /sys.
@@ -123,51 +123,36 @@ SRV_IP=198.18.0.1 CLI_IP=198.18.0.2
 SMALL=1m.bin BIG=big.bin
 RB_ID="?" NGX_ID="?"
 
-PFX=rbh$$
-NS_SRV=$PFX-srv
-NS_CLI=$PFX-cli
-CG_PFX=rbhbench-$$
 WORK=
-SRV_PID=
-SRV_CG=
 CLI_CG=
-CG_ROOT=
 NCPU=$(nproc)
 CSV=$OUT/http-$TAG.csv
 MD=$OUT/http-$TAG.md
 PNG=$OUT/http-$TAG.png
 T_START=$SECONDS
 
-log() { printf '[http-bench] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+BENCH_NAME=http-bench
+# the shared scaffolding (bench/lib/): log/die and the exit trap that removes
+# cgroups, namespaces and WORK; cgroup CPU accounting and CPU counters;
+# namespaces; server start/stop; report helpers; the nginx configuration
+source "$ROOT/bench/lib/common.sh"
+source "$ROOT/bench/lib/cgroup.sh"
+source "$ROOT/bench/lib/netns.sh"
+source "$ROOT/bench/lib/server.sh"
+source "$ROOT/bench/lib/report.sh"
+source "$ROOT/bench/lib/nginx.sh"
+bench_names rbh rbhbench     # namespaces rbh<pid>-srv/-cli, cgroups rbhbench-<pid>-*
+bench_traps
 
-# cgroups, CPU counters: bench/lib-cgroup.sh (sourced below, after the checks)
 ksoftirqd_ticks() { # CPU of the ksoftirqd threads (softirq work deferred out of the
   # sender's context: charged to no server or client cgroup, counted in "other")
   local p t=0 v
   for p in $(pgrep -x 'ksoftirqd/[0-9]+' 2>/dev/null || true); do
-    v=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null || echo 0)
+    v=$(proc_ticks "$p")
     t=$((t + v))
   done
   echo $t
 }
-
-cleanup() {
-  local rc=$?
-  set +e
-  [ -n "$SRV_CG" ] && cg_stop "$SRV_CG"
-  [ -n "$CLI_CG" ] && cg_stop "$CLI_CG"
-  if [ -n "$CG_ROOT" ]; then
-    local d
-    for d in "$CG_ROOT/$CG_PFX"-*; do [ -d "$d" ] && cg_stop "$d"; done
-  fi
-  ip netns del "$NS_SRV" 2>/dev/null
-  ip netns del "$NS_CLI" 2>/dev/null
-  [ -n "$WORK" ] && rm -rf "$WORK"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
 
 # ---------------------------------------------------------------- report
 # Tables ($MD) and plot ($PNG) from $CSV; also alone with REPORT_ONLY=1.
@@ -193,13 +178,7 @@ report() {
       echo "HTTP benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $NCPU CPUs, kernel $(uname -r), rounds $ROUNDS (order $ORDER: $SERVERS), single stream: $REPS x curl of $BIG_MB MiB (pinning: $SINGLE_PIN), wrk -t$THREADS -c{$CONNS} -d${DURATION}s --timeout ${WRK_TIMEOUT}s on 1 MiB; rackbootd $RB_ID; $NGX_ID)"
       echo
     fi
-    awk -F, -v big_mb="$BIG_MB" -v threads="$THREADS" -v qc="$QUIET_CORES" '
-      function med(list,   a, k, i, j, t) {
-        k = split(list, a, " ")
-        for (i = 2; i <= k; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-        if (k == 0) return ""
-        return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
-      }
+    awk -F, -v big_mb="$BIG_MB" -v threads="$THREADS" -v qc="$QUIET_CORES" "$AWK_MED"'
       function mx(list,   a, k, i, m) { k = split(list, a, " "); m = ""; for (i = 1; i <= k; i++) if (m == "" || a[i] + 0 > m) m = a[i] + 0; return m }
       function cnt(list,   a) { return split(list, a, " ") }
       function agg(list, how) { return how == "max" ? mx(list) : med(list) }
@@ -281,17 +260,8 @@ report() {
         for (j = 1; j <= nt; j++) target("server CPU per GB at most nginx", "gb", "gb", "med", tests[j], 1, 0)
       }' "$CSV"
   } > "$MD"
-  echo
-  cat "$MD"
-  echo
-  echo "raw: $CSV; tables: $MD"
-  if command -v gnuplot >/dev/null && [ -f "$ROOT/bench/plot-http.gp" ]; then
-    if gnuplot -e "csv='$CSV'; out='$PNG'" "$ROOT/bench/plot-http.gp" 2>"${WORK:-/tmp}/gnuplot.$$.log"; then
-      echo "plot: $PNG"
-    else
-      log "gnuplot failed: $(head -c 300 "${WORK:-/tmp}/gnuplot.$$.log")"
-    fi
-  fi
+  report_show "$MD" "raw: $CSV; tables: $MD"
+  bench_plot "$ROOT/bench/plot-http.gp" "$CSV" "$PNG"
 }
 
 if [ "$REPORT_ONLY" = 1 ]; then
@@ -300,14 +270,12 @@ if [ "$REPORT_ONLY" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------- checks
-[ "$(id -u)" = 0 ] || die "must run as root (network namespaces, cgroups)"
-for c in ip ss timeout awk sed sha256sum "$CURL" "$WRK"; do command -v "$c" >/dev/null || die "missing command: $c"; done
+bench_need_root
+bench_need_cmds ip ss timeout awk sed sha256sum "$CURL" "$WRK"
 case " $SERVERS " in *" nginx "*) [ -x "$NGINX" ] || die "$NGINX not found";; esac
 case " $SERVERS " in *" rackbootd "*) [ -x "$RACKBOOTD" ] || die "$RACKBOOTD not built (make -j2 build/rackbootd)";; esac
 [ "$PROFILE" = 1 ] && { command -v perf >/dev/null || die "PROFILE=1 needs perf"; }
 # cgroups for CPU accounting, shared with the TFTP and DHCP benches
-source "$ROOT/bench/lib-cgroup.sh"
-source "$ROOT/bench/lib-nginx.sh"
 cg_find_root
 log "CPU accounting: cgroup $CG_KIND at $CG_ROOT"
 
@@ -316,12 +284,7 @@ mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/rbhbench.XXXXXX)
 mkdir -p "$WORK/root" "$WORK/state" "$WORK/nginx/logs"
 # one build for the whole run (build/ may be rebuilt by others meanwhile)
-RB_ID="not built"
-if [ -x "$RACKBOOTD" ]; then
-  cp "$RACKBOOTD" "$WORK/rackbootd"
-  RB_ID="$(sha256sum "$RACKBOOTD" | cut -c1-12), built $(date -u -r "$RACKBOOTD" +%Y-%m-%dT%H:%MZ)"
-  RACKBOOTD=$WORK/rackbootd
-fi
+bench_snapshot RACKBOOTD "$WORK/rackbootd"; RB_ID=$SNAP_ID
 NGX_ID=$("$NGINX" -v 2>&1 | sed 's/^nginx version: //' || echo "nginx ?")
 log "rackbootd: $RB_ID; $NGX_ID; $("$WRK" -v 2>&1 | head -1 | cut -d' ' -f1-2); $("$CURL" --version | head -1 | cut -d' ' -f1-2)"
 head -c 1048576 /dev/urandom > "$WORK/root/$SMALL"
@@ -342,14 +305,8 @@ end
 LUAEOF
 
 nginx_conf "$WORK/nginx" "$SRV_IP:$PORT" "$WORK/root" 10000 "$NGINX_EXTRA"
-ip netns add "$NS_SRV"; ip netns add "$NS_CLI"
-ip link add "$PFX-s" netns "$NS_SRV" type veth peer name "$PFX-c" netns "$NS_CLI"
-ip -n "$NS_SRV" addr add $SRV_IP/24 dev "$PFX-s"
-ip -n "$NS_CLI" addr add $CLI_IP/24 dev "$PFX-c"
-ip -n "$NS_SRV" link set "$PFX-s" mtu 1500 up; ip -n "$NS_SRV" link set lo up
-ip -n "$NS_CLI" link set "$PFX-c" mtu 1500 up; ip -n "$NS_CLI" link set lo up
-CLI_CG=$CG_ROOT/$CG_PFX-client
-mkdir "$CLI_CG"
+ns_pair 24 1500
+cg_new CLI_CG client
 if [[ " $SERVERS $PROFILE_SERVERS " == *" nginx "* ]]; then   # (-t binds: in the namespace)
   ip netns exec "$NS_SRV" "$NGINX" -t -q -p "$WORK/nginx/" -c "$WORK/nginx/nginx.conf" \
     -e "$WORK/nginx/logs/error.log" >&2 || die "nginx config test failed"
@@ -369,30 +326,9 @@ start_server() {
       cmd=("$NGINX" -p "$WORK/nginx/" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/logs/error.log") ;;
     *) die "unknown server $name (rackbootd, nginx)" ;;
   esac
-  for _ in $(seq 1 50); do   # the previous server's port may linger a moment
-    ip netns exec "$NS_SRV" ss -Hltn "sport = :$PORT" | grep -q . || break
-    sleep 0.1
-  done
-  SRV_CG=$CG_ROOT/$CG_PFX-$name-$RANDOM
-  mkdir "$SRV_CG"
-  SRV_PID=$(sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' \
-    sh "$SRV_CG" ip netns exec "$NS_SRV" "${cmd[@]}" > "$logf" 2>&1 < /dev/null & echo $!)
-  for _ in $(seq 1 50); do
-    kill -0 "$SRV_PID" 2>/dev/null || break
-    if ip netns exec "$NS_SRV" ss -Hltn "sport = :$PORT" | grep -q .; then
-      sleep 0.3
-      return 0
-    fi
-    sleep 0.1
-  done
-  log "$name did not start listening; log: $(tr '\n' ' ' < "$logf" | cut -c1-300)"
-  stop_server
-  return 1
-}
-stop_server() {
-  [ -n "$SRV_CG" ] && cg_stop "$SRV_CG"
-  SRV_PID=; SRV_CG=
-  return 0
+  # bench/lib/server.sh: waits for the previous server's port to go, then
+  # for this one to listen
+  srv_start "$name" "$NS_SRV" t "$PORT" 0.3 "$logf" "${cmd[@]}"
 }
 # pin_server CPULIST: move every thread of the server to CPULIST (io_uring
 # worker threads refuse: they do no work here, sendfile runs in the loops)
@@ -402,7 +338,7 @@ pin_server() {
 }
 # in_client CMD...: run in the client namespace and the client cgroup
 in_client() {
-  sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$CLI_CG" ip netns exec "$NS_CLI" "$@"
+  cg_run "$CLI_CG" ip netns exec "$NS_CLI" "$@"
 }
 
 # verify SERVER: the served files are the files (outside any measurement)
@@ -517,7 +453,7 @@ run_wrk() {
   st=${st#ok;}
   if [ "$st" != ok ]; then
     log "$srv c$conns: $st: $(tail -5 <<<"$out" | tr '\n' ' ')"
-    echo "$round,$slot,$srv,c$conns,1,$conns,,,,,,,,,,,,,,,,,,,,,,,,$st,,$M_QWAIT" >> "$CSV"
+    csv_blank "$round,$slot,$srv,c$conns,1,$conns" 23 "$st" ",,$M_QWAIT" >> "$CSV"
     return 0
   fi
   kv() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$res"; }
@@ -542,26 +478,26 @@ run_wrk() {
 
 # ---------------------------------------------------------------- rounds
 for round in $(seq 1 "$ROUNDS"); do
-  order=$SERVERS
-  if [ "$ORDER" = swap ] && [ $((round % 2)) = 0 ]; then order=$(tr ' ' '\n' <<<"$SERVERS" | tac | tr '\n' ' '); fi
+  # shellcheck disable=SC2086  # ORDER: same (as SERVERS) or swap (reversed in even rounds)
+  order=$(round_order "$round" "$ORDER" $SERVERS)
   slot=0
   for srv in $order; do
     slot=$((slot + 1))
     logf=$WORK/$srv-r$round.log
     if ! start_server "$srv" "$logf"; then
-      echo "$round,$slot,$srv,single,,,,,,,,,,,,,,,,,,,,,,,,,,unavailable,," >> "$CSV"
+      csv_blank "$round,$slot,$srv,single" 25 unavailable ",," >> "$CSV"
       continue
     fi
     log "round $round: $srv (pid $SRV_PID, $(cg_nprocs "$SRV_CG") processes)"
     if ! verify "$srv"; then
-      echo "$round,$slot,$srv,single,,,,,,,,,,,,,,,,,,,,,,,,,,content_mismatch,," >> "$CSV"
-      stop_server; continue
+      csv_blank "$round,$slot,$srv,single" 25 content_mismatch ",," >> "$CSV"
+      srv_stop; continue
     fi
     [ "$SINGLE_PIN" = split ] && pin_server 1
     for rep in $(seq 1 "$REPS"); do run_single "$round" "$slot" "$srv" "$rep"; done
     [ "$SINGLE_PIN" = split ] && pin_server "0-$((NCPU - 1))"
     for c in $CONNS; do run_wrk "$round" "$slot" "$srv" "$c"; done
-    stop_server
+    srv_stop
     sleep 1
   done
 done
@@ -619,7 +555,7 @@ if [ "$PROFILE" = 1 ]; then
       log "profile: $pf"
       sleep 1
     done
-    stop_server
+    srv_stop
   done
 fi
 

@@ -88,12 +88,17 @@
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$ROOT/tests/integration/lib.sh"
-PFX=rbp$$ NS_SRV=rbp$$-srv NS_CLI=rbp$$-cli
-log() { printf '[peers] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-CG_PFX=rbpeers-$$
-source "$ROOT/bench/lib-cgroup.sh"
-source "$ROOT/bench/lib-nginx.sh"
+BENCH_NAME=peers
+# from bench/lib/: log/die, cgroups and CPU counters, port checks in a
+# namespace, starting processes in a cgroup, the nginx configuration (the
+# namespaces themselves, the files and the exit trap come from
+# tests/integration/lib.sh, as for storm-plot.sh)
+source "$ROOT/bench/lib/common.sh"
+source "$ROOT/bench/lib/cgroup.sh"
+source "$ROOT/bench/lib/netns.sh"
+source "$ROOT/bench/lib/server.sh"
+source "$ROOT/bench/lib/nginx.sh"
+bench_names rbp rbpeers   # namespaces rbp<pid>-srv/-cli, cgroups rbpeers-<pid>-*
 
 STACKS=${STACKS:-"rackboot dnsmasq kea"}
 STORMS=${STORMS:-"tftp full tftp@ramp:500 full@ramp:50"}
@@ -228,7 +233,7 @@ if [ "$REPORT_ONLY" = 1 ]; then report; exit 0; fi
 
 # ------------------------------------------------------------------ setup
 need ip ss timeout /usr/bin/python3 gnuplot "$RACKBOOTD" "$KEA" "$DNSMASQ" "$NGINX" "$HPA"
-[ "$(id -u)" = 0 ] || die "run as root (namespaces, cgroups)"
+bench_need_root
 rb_bin
 storm_bin
 cg_find_root
@@ -239,8 +244,7 @@ for s in $STORMS; do
 done
 pkill -x kea-dhcp4 2>/dev/null; pkill -x nginx 2>/dev/null   # a packaged service would hold the lock files
 
-cleanup_cgroups() { local d; for d in "$CG_ROOT/$CG_PFX"-*; do [ -d "$d" ] && cg_stop "$d"; done; }
-at_exit cleanup_cgroups
+at_exit cg_stop_all
 storm_bench_setup      # namespaces (/16), files, rb.conf: tests/integration/lib.sh
 # the peers' script (rackbootd renders the same lines from its profile)
 printf '#!ipxe\nkernel http://%s:%s/vmlinuz console=ttyS0 rackboot-storm\ninitrd http://%s:%s/initrd.img\nboot\n' \
@@ -281,17 +285,13 @@ JEOF
 # namespace, with a large descriptor limit; its output goes to LOG.
 start_in_cg() { # cgroup, log, command...
   local cg=$1 logf=$2; shift 2
-  # (in a subshell: not a job of ours, cg_stop's kill is not reported)
-  ( sh -c 'echo $$ > "$1/cgroup.procs" && shift && ulimit -n "$(ulimit -Hn)" && exec "$@"' \
-    sh "$cg" ip netns exec "$NS_SRV" "$@" >"$logf" 2>&1 </dev/null & )
+  cg_spawn -n "$cg" "$logf" ip netns exec "$NS_SRV" "$@"   # bench/lib/server.sh
 }
-listening() { # proto port
-  ip netns exec "$NS_SRV" ss -Hl$1n "sport = :$2" 2>/dev/null | grep -q .
-}
+listening() { ns_listening "$NS_SRV" "$@"; }   # proto (u, t), port
 start_stack() { # stack, dir; sets SRV_CG
   local st=$1 d=$2
-  SRV_CG=$CG_ROOT/$CG_PFX-$st-$RANDOM
-  mkdir "$SRV_CG" "$d/run" "$d/state"
+  cg_new SRV_CG "$st"
+  mkdir "$d/run" "$d/state"
   case $st in
     rackboot)
       start_in_cg "$SRV_CG" "$d/rackbootd.log" "$RACKBOOTD" --stderr --config "$WORK/rb.conf" \
@@ -333,25 +333,16 @@ stack_versions() {
     "$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
 }
 
-# CPU ticks (user + system) of every thread of every process in a cgroup,
-# as "tid ticks" lines.
-thread_ticks() { # cgroup
-  local p t
-  for p in $(cat "$1/cgroup.procs" 2>/dev/null); do
-    for t in /proc/$p/task/*; do
-      awk -v t="${t##*/}" '{ sub(/^.*\) /, ""); print t, $12 + $13 }' "$t/stat" 2>/dev/null
-    done
-  done
-}
-# Sample the busiest threads while the storm runs: per-thread ticks at the
-# start and every second (threads that die, like tftpd-hpa's children, are
-# counted up to their last sample).
+# Sample the busiest threads while the storm runs: per-thread ticks
+# (cg_thread_ticks, bench/lib/cpu.sh) at the start and every second
+# (threads that die, like tftpd-hpa's children, are counted up to their
+# last sample).
 sample_threads() { # cgroup, out-prefix, pid-to-watch
   local k=0
-  thread_ticks "$1" >"$2.0"
+  cg_thread_ticks "$1" >"$2.0"
   while kill -0 "$3" 2>/dev/null; do
     sleep 1; k=$((k + 1))
-    thread_ticks "$1" >"$2.$k"
+    cg_thread_ticks "$1" >"$2.$k"
   done
   echo $k >"$2.n"
 }
@@ -376,13 +367,13 @@ run_one() { # storm, stack, round
   d=$WORK/$storm-$st-$round
   mkdir -p "$d"
   start_stack "$st" "$d" || { cg_stop "$SRV_CG"; return 1; }
-  local cli_cg=$CG_ROOT/$CG_PFX-storm-$RANDOM
-  mkdir "$cli_cg"
+  local cli_cg
+  cg_new cli_cg storm
   base=$RAW/$storm-$st-$round
   log "$storm storm, $nodes nodes ($mix, $phases, start $start), stack $st, round $round"
   local s0 c0 m0 t0 s1 c1 m1 t1
   s0=$(cg_usage_us "$SRV_CG"); c0=$(cg_usage_us "$cli_cg"); m0=$(machine_busy_ticks); t0=$(date +%s.%N)
-  sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cli_cg" \
+  "${CG_JOIN[@]}" "$cli_cg" \
     ip netns exec "$NS_CLI" timeout $((MAX_TIME + 60)) "$STORM" --interface "$PFX-c" --nodes "$nodes" \
     --mix "$mix" --start "$start" --phases "$phases" --max-time "$MAX_TIME" \
     --json "$base.json" >"$base.txt" 2>"$base.err" &
@@ -443,12 +434,11 @@ log "$(stack_versions)"
 log "$NCPU CPUs, kernel $(uname -r); range $RANGE_LO-$RANGE_HI; results to $CSV"
 echo "$COLS" >"$CSV"
 for storm in $STORMS; do
-  set -- $STACKS
   for round in $(seq 1 "$ROUNDS"); do
-    for st in "$@"; do
+    # shellcheck disable=SC2086  # the order rotates: each stack first in turn
+    for st in $(round_order "$round" rotate $STACKS); do
       run_one "$storm" "$st" "$round" || log "$storm/$st round $round: no result"
     done
-    set -- "${@:2}" "$1"    # rotate the order for the next round
   done
 done
 {

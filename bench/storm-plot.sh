@@ -34,6 +34,7 @@
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$ROOT/tests/integration/lib.sh"
+source "$ROOT/bench/lib/cpu.sh"     # proc_ticks, CLK_TCK
 NODES=${NODES:-"100 1000 5000"}
 PHASES=${PHASES:-dhcp,tftp}
 MIX=${MIX:-bios=50,uefi=50}
@@ -52,11 +53,9 @@ storm_bin
 
 storm_bench_setup      # namespaces (/16), files, rb.conf: tests/integration/lib.sh
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }   # pid
 CSV=$OUT/storm-summary.csv
 COLS="nodes,phases,mix,start,boot_size,wall_s,completed,failed,dhcp_p50_ms,dhcp_p99_ms,tftp_p50_ms,tftp_p99_ms,http_p50_ms,http_p99_ms,boot_p50_s,boot_p90_s,boot_p99_s,boot_max_s,boots_per_s,mb_per_s,client_cpu_s,client_ms_per_node,server_cpu_s,retries,failures"
 [ -s "$CSV" ] || echo "$COLS" >"$CSV"
-hz=$(getconf CLK_TCK)
 
 for n in $NODES; do
   range=$((n + n / 10 + 100))
@@ -70,15 +69,15 @@ for n in $NODES; do
   start_rackbootd --config "$WORK/rb.conf" --interface "$PFX-s" --address 198.18.0.1/16 --root "$R" \
     --state-dir "$WORK/state" --dhcp-range 198.18.1.0,$hi --http-port 8080 $RB_ARGS
   wait_until 5 tcp_listening 8080 || { echo "rackbootd did not start" >&2; cat "$WORK/rackbootd.log" >&2; exit 1; }
-  t0=$(cpu_ticks $RB_PID)
+  t0=$(proc_ticks $RB_PID)
   echo "== N=$n phases=$PHASES mix=$MIX start=$START boot file $BOOT_SIZE bytes" >&2
   in_cli timeout $((${MAX_TIME%.*} + 30)) "$STORM" --interface "$PFX-c" --nodes "$n" --mix "$MIX" \
     --start "$START" --phases "$PHASES" --timeout-scale "$SCALE" --max-time "$MAX_TIME" \
     --json "$OUT/storm-$n.json" >"$OUT/storm-$n.txt"
-  t1=$(cpu_ticks $RB_PID)
+  t1=$(proc_ticks $RB_PID)
   stop_pid $RB_PID
   cat "$OUT/storm-$n.txt"
-  srv_cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz }')
+  srv_cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / hz }')
   echo "rackbootd CPU during the run: $srv_cpu s"
   # plot data (every row) and the headline numbers (bench/storm-data.py)
   kvs=$(/usr/bin/python3 "$ROOT/bench/storm-data.py" "$OUT/storm-$n.json" "$OUT/storm-$n" 0) ||

@@ -64,40 +64,23 @@ BLKSIZE=1468
 SRV_IP=198.18.0.1
 CLI_IP=198.18.0.2
 
-PFX=rbb$$
-NS_SRV=$PFX-srv
-NS_CLI=$PFX-cli
+BENCH_NAME=tftp-bench
+# the shared scaffolding (bench/lib/): log/die and the exit trap that removes
+# cgroups, namespaces and WORK; cgroup CPU accounting; namespaces; server
+# start/stop; report helpers
+source "$ROOT/bench/lib/common.sh"
+source "$ROOT/bench/lib/cgroup.sh"
+source "$ROOT/bench/lib/netns.sh"
+source "$ROOT/bench/lib/server.sh"
+source "$ROOT/bench/lib/report.sh"
+bench_names rbb rbbench     # namespaces rbb<pid>-srv/-cli, cgroups rbbench-<pid>-*
 NS_LO=$PFX-lo
-CG_PFX=rbbench-$$
 WORK=
-SRV_PID=
-SRV_CG=
-CG_ROOT=
-CG_KIND=
-
-log() { printf '[tftp-bench] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-cleanup() {
-  local rc=$?
-  set +e
-  [ -n "$SRV_CG" ] && cg_stop "$SRV_CG"
-  if [ -n "$CG_ROOT" ]; then
-    local d
-    for d in "$CG_ROOT/$CG_PFX"-*; do [ -d "$d" ] && cg_stop "$d"; done
-  fi
-  ip netns del "$NS_SRV" 2>/dev/null
-  ip netns del "$NS_CLI" 2>/dev/null
-  ip netns del "$NS_LO" 2>/dev/null
-  [ -n "$WORK" ] && rm -rf "$WORK"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+bench_traps
 
 # ---------------------------------------------------------------- checks
-[ "$(id -u)" = 0 ] || die "must run as root (network namespaces, cgroups)"
-for c in ip ss timeout awk sed; do command -v $c >/dev/null || die "missing command: $c"; done
+bench_need_root
+bench_need_cmds ip ss timeout awk sed
 [ -x "$HPA" ] || log "warning: $HPA not found: tftpd-hpa rows will be unavailable"
 [ -x "$DNSMASQ" ] || log "warning: $DNSMASQ not found: dnsmasq rows will be unavailable"
 
@@ -114,17 +97,9 @@ if [ ! -x "$LOAD" ] || [ "$ROOT/bench/tftp-load.c" -nt "$LOAD" ]; then
   fi
 fi
 
-# cgroup for server CPU accounting (bench/lib-cgroup.sh)
-source "$ROOT/bench/lib-cgroup.sh"
+# cgroup for server CPU accounting (bench/lib/cgroup.sh)
 cg_find_root
 log "server CPU accounting: cgroup $CG_KIND at $CG_ROOT"
-
-procstat_cpu_ticks() { # pid -> utime+stime+cutime+cstime in clock ticks
-  awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
-}
-udp_rcvbuf_errors() { # netns -> Udp RcvbufErrors (datagrams dropped: socket buffer full)
-  ip netns exec "$1" awk '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1 } else { print $c; exit } }' /proc/net/snmp
-}
 
 # ---------------------------------------------------------------- setup
 mkdir -p "$OUT"
@@ -132,27 +107,16 @@ WORK=$(mktemp -d /tmp/rbbench.XXXXXX)
 mkdir -p "$WORK/root"
 # Snapshot the binaries: build/ may be rebuilt by others while we run, and
 # one benchmark must use one build of each.
-RB_ID="not built"
-if [ -x "$TFTPD" ]; then
-  cp "$TFTPD" "$WORK/in.tftpd.rackboot"
-  RB_ID="$(sha256sum "$TFTPD" | cut -c1-12), built $(date -u -r "$TFTPD" +%Y-%m-%dT%H:%MZ)"
-  TFTPD=$WORK/in.tftpd.rackboot
-fi
+bench_snapshot TFTPD "$WORK/in.tftpd.rackboot"; RB_ID=$SNAP_ID
 cp "$LOAD" "$WORK/tftp-load"; LOAD=$WORK/tftp-load
 log "rackboot in.tftpd: $RB_ID"
 head -c "$FILE_SIZE" /dev/urandom > "$WORK/root/load.bin"
 chmod 755 "$WORK" "$WORK/root"; chmod 644 "$WORK/root/load.bin"
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-ip netns add "$NS_SRV"; ip netns add "$NS_CLI"
-ip link add "$PFX-s" netns "$NS_SRV" type veth peer name "$PFX-c" netns "$NS_CLI"
-ip -n "$NS_SRV" addr add $SRV_IP/24 dev "$PFX-s"
-ip -n "$NS_CLI" addr add $CLI_IP/24 dev "$PFX-c"
-ip -n "$NS_SRV" link set "$PFX-s" mtu 1500 up; ip -n "$NS_SRV" link set lo up
-ip -n "$NS_CLI" link set "$PFX-c" mtu 1500 up; ip -n "$NS_CLI" link set lo up
+ns_pair 24 1500
 
-PIN_SRV=(); PIN_CLI=()
-if [ "$PIN" = 1 ]; then PIN_SRV=(taskset -c 1); PIN_CLI=(taskset -c 0); fi
+if [ "$PIN" = 1 ]; then bench_pin split; else bench_pin none; fi
 
 # start_server NAME NETNS ADDR DIR LOG -> sets SRV_PID, SRV_CG; 1 if unavailable
 start_server() {
@@ -177,36 +141,9 @@ start_server() {
                     --log-facility=-) ;;
     *) die "unknown server $name" ;;
   esac
-  # the previous server's port can stay bound for a moment after it died
-  # (io_uring tears its rings down asynchronously): wait for it to go away
-  for _ in $(seq 1 50); do
-    ip netns exec "$ns" ss -Hlun "sport = :69" | grep -q . || break
-    sleep 0.1
-  done
-  SRV_CG=$CG_ROOT/$CG_PFX-$RANDOM$RANDOM
-  mkdir "$SRV_CG"
-  # join the cgroup before exec, so every child the server forks is counted
-  # (before "ip netns exec", which mounts a fresh /sys without the cgroups)
-  # Started from a command substitution, so it is not a job of this shell
-  # (no "Killed" notices); the cgroup tracks it and everything it forks.
-  SRV_PID=$(sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' \
-    sh "$SRV_CG" ip netns exec "$ns" "${PIN_SRV[@]}" "${cmd[@]}" > "$logf" 2>&1 < /dev/null & echo $!)
-  for _ in $(seq 1 50); do
-    if ! kill -0 "$SRV_PID" 2>/dev/null; then break; fi
-    if ip netns exec "$ns" ss -Hlun "sport = :69" | grep -q .; then
-      sleep 0.2
-      return 0
-    fi
-    sleep 0.1
-  done
-  log "$name did not start listening; log: $(tr '\n' ' ' < "$logf" | cut -c1-300)"
-  stop_server
-  return 1
-}
-stop_server() {
-  [ -n "$SRV_CG" ] && cg_stop "$SRV_CG"
-  SRV_PID=; SRV_CG=
-  return 0
+  # in a cgroup of its own, so every child the server forks is counted
+  # (bench/lib/server.sh: waits for port 69 to be free, then listening)
+  srv_start "$name" "$ns" u 69 0.2 "$logf" "${PIN_SRV[@]}" "${cmd[@]}"
 }
 
 jget() { # key json -> value (numbers / booleans / flat strings only)
@@ -243,14 +180,14 @@ run_one() {
   local logf=$WORK/$srv-$mode-$n-$round.log
   local wreq=1; [ "$mode" = win4 ] && wreq=4
   if ! start_server "$srv" "$NS_SRV" $SRV_IP "$WORK/root" "$logf"; then
-    echo "$round,$srv,$mode,$n,$BLKSIZE,$wreq,,,,,,,,,,,,,,,,,,,,unavailable" >> "$CSV"
+    csv_blank "$round,$srv,$mode,$n,$BLKSIZE,$wreq" 19 unavailable >> "$CSV"
     log "$srv $mode N=$n: unavailable ($(head -c 200 "$logf" | tr '\n' ' '))"
     return 0
   fi
   local base_procs cpu0 ps0 mb0 json rc=0 cpu1 ps1 mb1 t0 t1 ud0 ud1 uc0 uc1
   base_procs=$(cg_nprocs "$SRV_CG")
-  ud0=$(udp_rcvbuf_errors "$NS_SRV"); uc0=$(udp_rcvbuf_errors "$NS_CLI")
-  cpu0=$(cg_usage_us "$SRV_CG"); ps0=$(procstat_cpu_ticks "$SRV_PID"); mb0=$(machine_busy_ticks)
+  ud0=$(ns_udp_counter "$NS_SRV" RcvbufErrors); uc0=$(ns_udp_counter "$NS_CLI" RcvbufErrors)
+  cpu0=$(cg_usage_us "$SRV_CG"); ps0=$(proc_ticks "$SRV_PID" children); mb0=$(machine_busy_ticks)
   t0=$(date +%s.%N)
   # (timeout --foreground: tftp-load stays in our process group, so Ctrl-C
   # reaches it and the cleanup runs at once)
@@ -263,14 +200,14 @@ run_one() {
     [ "$(cg_nprocs "$SRV_CG")" -le "$base_procs" ] && break
     sleep 0.1
   done
-  cpu1=$(cg_usage_us "$SRV_CG"); ps1=$(procstat_cpu_ticks "$SRV_PID"); mb1=$(machine_busy_ticks)
-  ud1=$(udp_rcvbuf_errors "$NS_SRV"); uc1=$(udp_rcvbuf_errors "$NS_CLI")
+  cpu1=$(cg_usage_us "$SRV_CG"); ps1=$(proc_ticks "$SRV_PID" children); mb1=$(machine_busy_ticks)
+  ud1=$(ns_udp_counter "$NS_SRV" RcvbufErrors); uc1=$(ns_udp_counter "$NS_CLI" RcvbufErrors)
   t1=$(date +%s.%N)
-  stop_server
+  srv_stop
   local win
   win=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
   if [ -z "$json" ] || [ "$rc" -gt 1 ]; then
-    echo "$round,$srv,$mode,$n,$BLKSIZE,$wreq,,,,,,,,,,,,,,,,,,,,error(rc=$rc)" >> "$CSV"
+    csv_blank "$round,$srv,$mode,$n,$BLKSIZE,$wreq" 19 "error(rc=$rc)" >> "$CSV"
     log "$srv $mode N=$n: tftp-load failed (rc=$rc)"
     return 0
   fi
@@ -308,8 +245,7 @@ done
 # ---------------------------------------------------------------- goodput
 if [ "$GOODPUT" = 1 ]; then
   echo "server,size,lockstep_mb_s,win4_mb_s,win4_granted,ratio,status,lockstep_runs,win4_runs" > "$GCSV"
-  ip netns add "$NS_LO"
-  ip -n "$NS_LO" link set lo up
+  ns_add "$NS_LO"
   # glibc's getaddrinfo(AI_ADDRCONFIG) (tftpd-hpa's -a parsing) fails in a
   # namespace with only loopback addresses: give it a veth pair with an
   # address. The traffic itself stays on lo (127.0.0.1 to 127.0.0.1).
@@ -323,16 +259,11 @@ if [ "$GOODPUT" = 1 ]; then
   # runs flip between ~25 and ~90 MB/s depending on where the scheduler put
   # the two processes. Pinning makes the runs comparable; split (server and
   # client on different CPUs) is the closest to two machines on a network.
-  case $GOODPUT_PIN in
-    split) PIN_SRV=(taskset -c 1); PIN_CLI=(taskset -c 0) ;;
-    same)  PIN_SRV=(taskset -c 0); PIN_CLI=(taskset -c 0) ;;
-    none)  PIN_SRV=(); PIN_CLI=() ;;
-    *) die "GOODPUT_PIN must be split, same or none" ;;
-  esac
+  bench_pin "$GOODPUT_PIN" || die "GOODPUT_PIN must be split, same or none"
   for srv in $GOODPUT_SERVERS; do
     logf=$WORK/goodput-$srv.log
     if ! start_server "$srv" "$NS_LO" 127.0.0.1 "$WORK/big" "$logf"; then
-      echo "$srv,$GOODPUT_SIZE,,,,,unavailable,," >> "$GCSV"
+      csv_blank "$srv,$GOODPUT_SIZE" 4 unavailable ",," >> "$GCSV"
       log "goodput $srv: unavailable"
       continue
     fi
@@ -351,7 +282,7 @@ if [ "$GOODPUT" = 1 ]; then
         sleep 0.3
       done
     done
-    stop_server
+    srv_stop
     ratio=$(awk -v a="${mbs[1]:-0}" -v b="${mbs[4]:-0}" 'BEGIN { if (a > 0) printf "%.2f", b / a }')
     echo "$srv,$GOODPUT_SIZE,${mbs[1]:-},${mbs[4]:-},${gr[4]:-},$ratio,$st,${all[1]},${all[4]}" >> "$GCSV"
     log "goodput $srv: lockstep ${mbs[1]:-?} MB/s (runs: ${all[1]}), windowsize 4 ${mbs[4]:-?} MB/s (runs: ${all[4]}; granted: ${gr[4]:-?}), x$ratio"
@@ -370,13 +301,7 @@ NCPU=$(nproc)
 {
   echo "| server | mode | N | ok | failed | wall s | server CPU s | CPU ms/transfer | CPU/transfer vs hpa | wall vs hpa | client CPU s | RRQ retx / srv rcvbuf drops | ws granted | cores srv/cli/other | saturated |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
-  awk -F, -v ncpu="$NCPU" -v servers="$SERVERS" -v modes="$MODES" -v nlist="$NS_LIST" '
-    function med(list,   a, k, i, j, t) {
-      k = split(list, a, " ")
-      for (i = 2; i <= k; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-      if (k == 0) return ""
-      return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
-    }
+  awk -F, -v ncpu="$NCPU" -v servers="$SERVERS" -v modes="$MODES" -v nlist="$NS_LIST" "$AWK_MED"'
     NR == 1 { next }
     {
       key = $2 SUBSEP $3 SUBSEP $4
@@ -449,20 +374,10 @@ NCPU=$(nproc)
       printf "| %s | %.1f | %.1f | %s | %sx%s | %s / %s |\n", $1, $3, $4, ($5 == "1" ? "yes" : "no"), $6, ($7 == "ok" ? "" : " " $7), $8, $9 }' "$GCSV"
   fi
 } > "$MD"
-echo
 if [ "$SCALING" = 1 ]; then
-  echo "## TFTP benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, kernel $(uname -r), file $FILE_SIZE bytes, rounds $ROUNDS, rackboot in.tftpd $RB_ID)"
+  title="## TFTP benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, kernel $(uname -r), file $FILE_SIZE bytes, rounds $ROUNDS, rackboot in.tftpd $RB_ID)"
 else
-  echo "## TFTP benchmark ($(date -u +%Y-%m-%dT%H:%MZ): goodput only, rackboot in.tftpd $RB_ID; scaling table re-printed from $CSV of $(date -u -r "$CSV" +%Y-%m-%dT%H:%MZ))"
+  title="## TFTP benchmark ($(date -u +%Y-%m-%dT%H:%MZ): goodput only, rackboot in.tftpd $RB_ID; scaling table re-printed from $CSV of $(date -u -r "$CSV" +%Y-%m-%dT%H:%MZ))"
 fi
-echo
-cat "$MD"
-echo
-echo "raw: $CSV $GCSV; table: $MD"
-if command -v gnuplot >/dev/null && [ -f "$ROOT/bench/plot-tftp.gp" ]; then
-  if gnuplot -e "csv='$CSV'; out='$OUT/tftp-bench.png'" "$ROOT/bench/plot-tftp.gp" 2>"$WORK/gnuplot.log"; then
-    echo "plot: $OUT/tftp-bench.png"
-  else
-    log "gnuplot failed: $(head -c 300 "$WORK/gnuplot.log")"
-  fi
-fi
+report_show "$MD" "raw: $CSV $GCSV; table: $MD" "$title"
+bench_plot "$ROOT/bench/plot-tftp.gp" "$CSV" "$OUT/tftp-bench.png"

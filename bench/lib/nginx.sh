@@ -1,11 +1,13 @@
-# The nginx configuration the benchmarks compare against (http-bench.sh,
-# peers.sh): a static file server tuned for large files and many
-# connections — sendfile, tcp_nopush, one worker per CPU, long keep-alive,
-# no access log, open-file cache. Everything it writes stays under DIR.
+# bench/lib/nginx.sh: the nginx configuration the benchmarks compare against
+# (http-bench.sh, peers.sh). Provides: nginx_conf, which writes DIR/nginx.conf
+# for a static file server tuned for large files and many connections —
+# sendfile, tcp_nopush, one worker per CPU, long keep-alive, no access log,
+# open-file cache. Everything it writes stays under DIR.
+# shellcheck shell=bash
 nginx_conf() { # dir, listen address:port, document root, max connections, [extra http{} directives]
   mkdir -p "$1/logs"
   cat >"$1/nginx.conf" <<NGXEOF
-# written by bench/lib-nginx.sh
+# written by bench/lib/nginx.sh
 daemon off;
 master_process on;
 worker_processes auto;

@@ -1,7 +1,16 @@
-# CPU accounting for the benchmarks: each server (and load generator) runs
-# in a cgroup of its own, whose usage counts every thread and process of it,
-# kernel time included (tftpd-hpa's children, threads, softirq work charged
-# to them). Source this file; it needs log() and die() and $CG_PFX.
+# bench/lib/cgroup.sh: CPU accounting for the benchmarks: each server (and
+# load generator) runs in a cgroup of its own, whose usage counts every
+# thread and process of it, kernel time included (tftpd-hpa's children,
+# threads, softirq work charged to them). Provides: cg_find_root, cg_new,
+# cg_usage_us, cg_nprocs, cg_stop, cg_stop_all (for the exit trap), and the
+# /proc counters of bench/lib/cpu.sh (CLK_TCK, machine_busy_ticks...).
+# Starting a command inside a cgroup: cg_spawn etc. in bench/lib/server.sh.
+# Source this file; it needs log() and die() and $CG_PFX (per run).
+# shellcheck shell=bash disable=SC2034  # CG_KIND: for the callers
+# shellcheck source=bench/lib/cpu.sh
+source "$(dirname "${BASH_SOURCE[0]}")/cpu.sh"
+CG_ROOT=
+CG_KIND=
 
 # cgroup v2 (cpu.stat usage_usec needs no controller), else v1 cpuacct.
 # Sets CG_ROOT and CG_KIND. `ip netns exec` remounts /sys, so a process
@@ -18,6 +27,13 @@ cg_find_root() {
   fi
   mkdir "$CG_ROOT/$CG_PFX-probe" 2>/dev/null || die "cannot create a cgroup under $CG_ROOT"
   rmdir "$CG_ROOT/$CG_PFX-probe"
+}
+
+# cg_new VAR TAG: create the cgroup $CG_ROOT/$CG_PFX-TAG-<random> and store
+# its path in VAR (set VAR first: the exit trap removes every $CG_PFX-*).
+cg_new() {
+  printf -v "$1" '%s' "$CG_ROOT/$CG_PFX-$2-$RANDOM$RANDOM"
+  mkdir "${!1}"
 }
 
 cg_usage_us() { # cgroup dir -> CPU microseconds used by all its processes so far
@@ -48,7 +64,9 @@ cg_stop() { # kill everything in one of our own cgroups, then remove it (at most
   done
   rmdir "$cg" 2>/dev/null || log "warning: could not remove cgroup $cg"
 }
-machine_busy_ticks() { # all CPUs: user+nice+system+irq+softirq+steal
-  awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+cg_stop_all() { # every cgroup of this run ($CG_PFX-*), e.g. from the exit trap
+  local d
+  [ -n "$CG_ROOT" ] || return 0
+  for d in "$CG_ROOT/$CG_PFX"-*; do [ -d "$d" ] && cg_stop "$d"; done
+  return 0
 }
-CLK_TCK=$(getconf CLK_TCK)
