@@ -65,4 +65,32 @@ static __always_inline int rb_emit_copy(RB_CTX *c)
 #error "define RB_XDP or RB_TC before including lib/ctx.h"
 #endif
 
+/* The frame length as a plain number, and a resize relative to it. For
+ * XDP the length is computed in 64 bits behind a compiler barrier: clang
+ * may otherwise narrow `data_end - data` (and rb_resize's
+ * `len - (data_end - data)`) to 32-bit ALU on packet pointers, which the
+ * verifier rejects ("32-bit pointer arithmetic prohibited"). */
+static __always_inline __u32 rb_frame_len(RB_CTX *c)
+{
+#if defined(RB_XDP)
+	long n = (long)rb_data_end(c) - (long)rb_data(c);
+	asm volatile("" : "+r"(n));
+	return (__u32)n;
+#else
+	return rb_len(c);
+#endif
+}
+
+static __always_inline int rb_set_len(RB_CTX *c, __u32 len)
+{
+	__u32 cur = rb_frame_len(c);
+	if (cur == len)
+		return 0;
+#if defined(RB_XDP)
+	return bpf_xdp_adjust_tail(c, (int)len - (int)cur);
+#else
+	return rb_resize(c, len);
+#endif
+}
+
 #endif
