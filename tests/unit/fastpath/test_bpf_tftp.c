@@ -25,169 +25,12 @@
 
 #include "table.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <inttypes.h>
-#include <net/if.h>
-#include <sched.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
-#include <linux/if_ether.h>
-#include <linux/if_packet.h>
-
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-
-#include "fastpath/tftp_hot.h"
-#include "xdp.skel.h"
-#include "tc.skel.h"
+#include "test_bpf_tftp.h"
 
 #define FRAME_MAX   2048
 #define MAX_CLONES  64
 #define GAP_NS      (10ull * 1000000000ull)    /* duplicates stay "within the gap" */
 #define IP_ID0      0x1234
-
-/* ------------------------------------------------------------------ */
-/* The environment: both programs sharing one set of maps               */
-
-enum prog { P_XDP, P_TC, P__N };
-static const char *const prog_name[P__N] = { "xdp", "tc" };
-
-enum verdict { V_END, V_PASS, V_DROP, V_TX };
-static const char *const verdict_name[] = { "end", "PASS", "DROP", "TX" };
-
-static struct {
-	bool ok;
-	struct rb_xdp *xdp;
-	struct rb_tc *tc;
-	int prog_fd[P__N];
-	int files_fd, meta_fd, sessions_fd, counters_fd;
-	struct ring_buffer *events;
-	int pkt_fd;                 /* AF_PACKET on lo: TC's window copies */
-	int ncpus;
-	uint16_t next_port;
-} g;
-
-static struct event_log {
-	struct rb_ev_tftp ev[64];
-	unsigned n;
-} evlog;
-
-static int on_event(void *ctx, void *data, size_t len)
-{
-	(void)ctx;
-	if (len >= sizeof(struct rb_ev_tftp) && evlog.n < ARRAY_LEN(evlog.ev))
-		memcpy(&evlog.ev[evlog.n++], data, sizeof(struct rb_ev_tftp));
-	return 0;
-}
-
-static int lo_up(void)
-{
-	struct ifreq ifr = { 0 };
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
-	int r = -1;
-
-	if (s < 0)
-		return -1;
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		r = ioctl(s, SIOCSIFFLAGS, &ifr);
-	}
-	close(s);
-	return r;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	if (geteuid() != 0) {
-		fprintf(stderr, "# not root: BPF tests skipped\n");
-		return 0;
-	}
-	if (unshare(CLONE_NEWNET) || lo_up()) {
-		fprintf(stderr, "# unshare/lo: %s\n", strerror(errno));
-		return -1;
-	}
-	g.xdp = rb_xdp__open_and_load();
-	if (!g.xdp) {
-		fprintf(stderr, "# loading xdp.bpf.o: %s\n", strerror(errno));
-		return -1;
-	}
-	g.tc = rb_tc__open();
-	if (!g.tc)
-		return -1;
-	/* one instance of every shared map, as the loader's pinning gives */
-	struct bpf_map *tc_maps[] = { g.tc->maps.rb_tftp_sessions, g.tc->maps.rb_tftp_files,
-				      g.tc->maps.rb_tftp_file_meta, g.tc->maps.rb_counters,
-				      g.tc->maps.rb_events };
-	struct bpf_map *xdp_maps[] = { g.xdp->maps.rb_tftp_sessions, g.xdp->maps.rb_tftp_files,
-				       g.xdp->maps.rb_tftp_file_meta, g.xdp->maps.rb_counters,
-				       g.xdp->maps.rb_events };
-	for (size_t i = 0; i < ARRAY_LEN(tc_maps); i++)
-		if (bpf_map__reuse_fd(tc_maps[i], bpf_map__fd(xdp_maps[i])))
-			return -1;
-	if (rb_tc__load(g.tc)) {
-		fprintf(stderr, "# loading tc.bpf.o: %s\n", strerror(errno));
-		return -1;
-	}
-	g.prog_fd[P_XDP] = bpf_program__fd(g.xdp->progs.rb_xdp);
-	g.prog_fd[P_TC] = bpf_program__fd(g.tc->progs.rb_tc);
-	g.files_fd = bpf_map__fd(g.xdp->maps.rb_tftp_files);
-	g.meta_fd = bpf_map__fd(g.xdp->maps.rb_tftp_file_meta);
-	g.sessions_fd = bpf_map__fd(g.xdp->maps.rb_tftp_sessions);
-	g.counters_fd = bpf_map__fd(g.xdp->maps.rb_counters);
-	g.events = ring_buffer__new(bpf_map__fd(g.xdp->maps.rb_events), on_event, NULL, NULL);
-	g.ncpus = libbpf_num_possible_cpus();
-	if (!g.events || g.ncpus <= 0)
-		return -1;
-
-	g.pkt_fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL));
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
-				   .sll_ifindex = (int)if_nametoindex("lo") };
-	int rcvbuf = 8 << 20;
-	if (g.pkt_fd < 0 || bind(g.pkt_fd, (struct sockaddr *)&sll, sizeof(sll)) ||
-	    setsockopt(g.pkt_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
-		return -1;
-	g.next_port = 20000;
-	g.ok = true;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	ring_buffer__free(g.events);
-	rb_tc__destroy(g.tc);
-	rb_xdp__destroy(g.xdp);
-	if (g.pkt_fd > 0)
-		close(g.pkt_fd);
-	return 0;
-}
-
-#define NEED_BPF()                  \
-	do {                        \
-		if (!g.ok)          \
-			skip();     \
-	} while (0)
-
-static uint64_t counter(enum rb_counter c)
-{
-	uint64_t v[256] = { 0 };
-	uint32_t k = c;
-	uint64_t sum = 0;
-
-	if (g.ncpus > 256 || bpf_map_lookup_elem(g.counters_fd, &k, v))
-		return UINT64_MAX;
-	for (int i = 0; i < g.ncpus; i++)
-		sum += v[i];
-	return sum;
-}
 
 /* ------------------------------------------------------------------ */
 /* Files                                                                */
@@ -220,18 +63,35 @@ static int load_files(void)
 	return 0;
 }
 
+static int pkt_fd = -1;              /* AF_PACKET on lo: TC's window copies */
+static uint16_t next_port = 20000;
+
 static int group_setup(void **state)
 {
-	if (setup(state))
+	(void)state;
+	if (bpf_env_setup())
 		return -1;
-	return g.ok ? load_files() : 0;
+	if (!g.ok)
+		return 0;
+	pkt_fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL));
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+				   .sll_ifindex = (int)if_nametoindex("lo") };
+	int rcvbuf = 8 << 20;
+	if (pkt_fd < 0 || bind(pkt_fd, (struct sockaddr *)&sll, sizeof(sll)) ||
+	    setsockopt(pkt_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		return -1;
+	return load_files();
 }
 
 static int group_teardown(void **state)
 {
+	(void)state;
 	for (int f = 0; f < F__N; f++)
 		free(file_data[f]);
-	return teardown(state);
+	if (pkt_fd >= 0)
+		close(pkt_fd);
+	bpf_env_teardown();
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -241,35 +101,6 @@ static const uint8_t client_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
 static const uint8_t server_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
 #define CLIENT_IP "10.9.0.2"
 #define SERVER_IP "10.9.0.1"
-
-static uint32_t sum16(const uint8_t *p, size_t n)
-{
-	uint32_t s = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* An IPv4/UDP frame from `src` to `dst` with `payload`; checksums right. */
 struct ends {
@@ -306,25 +137,6 @@ static size_t udp_frame(uint8_t *f, const struct ends *e, const uint8_t *payload
 	uint16_t c = (uint16_t)~fold(s);
 	put16(udp + 6, c ? c : 0xffff);
 	return 14 + 20 + ulen;
-}
-
-/* The IP header and UDP checksums of a frame, summed anew: both must
- * come out as all ones (and the UDP one must not be "none"). */
-static const char *bad_checksums(const uint8_t *f, size_t len)
-{
-	if (len < 42)
-		return "short frame";
-	const uint8_t *ip = f + 14, *udp = f + 34;
-	size_t ulen = get16(udp + 4);
-	if (fold(sum16(ip, 20)) != 0xffff)
-		return "IP header checksum";
-	if (34 + ulen > len || get16(ip + 2) != 20 + ulen)
-		return "lengths";
-	if (get16(udp + 6) == 0)
-		return "UDP checksum missing";
-	if (fold(sum16(ip + 12, 8) + 17 + (uint32_t)ulen + sum16(udp, ulen)) != 0xffff)
-		return "UDP checksum";
-	return NULL;
 }
 
 /* A session of the test: its key, file and what the test expects. */
@@ -408,7 +220,7 @@ static void drain_packets(void)
 {
 	uint8_t buf[FRAME_MAX];
 
-	while (recv(g.pkt_fd, buf, sizeof(buf), 0) > 0)
+	while (recv(pkt_fd, buf, sizeof(buf), 0) > 0)
 		;
 }
 
@@ -434,7 +246,7 @@ static int run_prog(enum prog p, const uint8_t *in, size_t len, struct run *r)
 		struct sockaddr_ll from;
 		socklen_t fl = sizeof(from);
 		uint8_t buf[FRAME_MAX];
-		ssize_t n = recvfrom(g.pkt_fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		ssize_t n = recvfrom(pkt_fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
 		if (n <= 0)
 			break;
 		if (from.sll_pkttype != PACKET_OUTGOING || r->nclones >= MAX_CLONES)
@@ -497,7 +309,7 @@ static struct tsess new_session(int file, unsigned blksize, unsigned window, uin
 {
 	struct tsess t = { .file = file, .blksize = blksize, .window = window,
 			   .rollover = rollover, .ip_id = IP_ID0 };
-	uint16_t cport = g.next_port++, sport = g.next_port++;
+	uint16_t cport = next_port++, sport = next_port++;
 
 	inet_pton(AF_INET, CLIENT_IP, &t.to_server.src_ip);
 	inet_pton(AF_INET, SERVER_IP, &t.to_server.dst_ip);
