@@ -51,6 +51,13 @@ for t in tftp_hostile tftp_uefi tftp_live_files tftp_clients; do
     bash "tests/integration/$t.sh"
 done
 
+# The TFTP suites again with the eBPF fast path on (in.tftpd --fastpath on
+# the server's veth): the same real clients and hostile input, now
+# answered by the kernel; each also checks that the kernel sent DATA.
+for t in tftp_clients tftp_uefi tftp_live_files tftp_hostile tftp_concurrency tftp_remap tftp_compat; do
+  run_one "integration-fastpath/$t" env TFTPD_FASTPATH=1 bash "tests/integration/$t.sh"
+done
+
 # rackbootd built with ASan/UBSan (and LeakSanitizer: it does not chroot)
 # against hostile DHCP input, every boot client kind, and kill -9 restarts.
 for t in dhcp_hostile dhcp_pxe dhcp_durability dhcp_clients http_files; do

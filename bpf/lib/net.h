@@ -53,12 +53,16 @@ static __always_inline enum rb_parse rb_parse_udp4(void *data, void *end, struct
 	if (ip->frag_off & bpf_htons(RB_IP_MF | RB_IP_OFFMASK))
 		return RB_PARSE_MALFORMED;  /* fragments are reassembled by the stack */
 	__u32 tot = bpf_ntohs(ip->tot_len);
+	/* 6.1's verifier loses the 16-bit bound through the byte swap; the
+	 * mask, out of the compiler's sight, gives it back */
+	asm volatile("%[t] &= 0xffff" : [t] "+r"(tot));
 	if (tot < RB_IP_HLEN + RB_UDP_HLEN || (void *)ip + tot > end)
 		return RB_PARSE_MALFORMED;
 	struct udphdr *udp = (void *)(ip + 1);
 	if ((void *)(udp + 1) > end)
 		return RB_PARSE_MALFORMED;
 	__u32 ulen = bpf_ntohs(udp->len);
+	asm volatile("%[t] &= 0xffff" : [t] "+r"(ulen));
 	if (ulen != tot - RB_IP_HLEN)
 		return RB_PARSE_MALFORMED;
 	p->eth = eth;

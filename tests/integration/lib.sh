@@ -81,8 +81,10 @@ stop_pid() {
 start_tftpd() {
   local bin=$1 port=$2; shift 2
   # a simple command (not the in_srv function) so that $! is the server
-  # itself rather than a subshell around it, and the kill below reaches it
-  ip netns exec "$NS_SRV" "$bin" -L -a "$SRV_IP:$port" "$@" >>"$WORK/tftpd-$port.log" 2>&1 &
+  # itself rather than a subshell around it, and the kill below reaches it;
+  # nsenter, not ip netns exec, so the host's bpffs stays visible (see
+  # start_rackbootd)
+  nsenter --net="/run/netns/$NS_SRV" "$bin" -L -a "$SRV_IP:$port" "$@" >>"$WORK/tftpd-$port.log" 2>&1 &
   SRV_PID=$!
   at_exit "stop_pid $SRV_PID"
   local i
@@ -93,7 +95,19 @@ start_tftpd() {
   fail "$bin did not start listening on port $port"; cat "$WORK/tftpd-$port.log"; exit 1
 }
 
-finish() { exit $(( _failures > 0 )); }
+finish() {
+  if [ -n "${TFTPD_FASTPATH:-}" ]; then
+    if [ -z "$FASTPATH_PORT" ]; then
+      fail "TFTPD_FASTPATH set, but no server of ours was started with the fast path"
+    else
+      local n
+      n=$(fastpath_counter "$PFX-s" RB_CNT_TFTP_DATA_SENT)
+      check "the fast path loaded on $PFX-s (port $FASTPATH_PORT)" grep -q "eBPF fast path on $PFX-s" "$WORK/tftpd-$FASTPATH_PORT.log"
+      check "the kernel sent DATA frames for this test's transfers: $n" [ "${n:-0}" -gt 0 ]
+    fi
+  fi
+  exit $(( _failures > 0 ))
+}
 
 # ---------------------------------------------------------------------------
 # TFTP server helpers (tftp_*.sh). Additions only; the functions above keep
@@ -163,8 +177,29 @@ start_tftpd_logged() {
   if is_ref_tftpd "$bin"; then
     start_tftpd "$(ref_tftpd_wrapper)" "$port" "$@"
   else
-    start_tftpd "$bin" "$port" --stderr "$@"
+    local fp=()
+    if [ -n "${TFTPD_FASTPATH:-}" ] && [ -z "$FASTPATH_PORT" ]; then
+      fp=(--fastpath "$PFX-s"); FASTPATH_PORT=$port
+    fi
+    start_tftpd "$bin" "$port" --stderr "${fp[@]}" "$@"
   fi
+}
+
+# TFTPD_FASTPATH=1: the first of our servers a test starts serves with the
+# eBPF fast path on the server's veth (one per interface: they share the
+# maps pinned under /sys/fs/bpf/rackboot/IF). tests/run.sh runs the TFTP
+# suites once more that way; `finish` then checks the kernel sent DATA.
+FASTPATH_PORT=
+# A counter of the fast path on IF (name as in bpf/fastpath_abi.h's enum
+# rb_counter, e.g. RB_CNT_TFTP_DATA_SENT), summed over CPUs.
+fastpath_counter() { # if, counter
+  local idx
+  idx=$(awk -v c="$2" '/^enum rb_counter/ {on = 1; n = 0; next} on && /^}/ {exit}
+        on && match($0, /RB_CNT_[A-Z0-9_]+/) { if (substr($0, RSTART, RLENGTH) == c) { print n; exit } n++ }' \
+        "$ROOT/bpf/fastpath_abi.h")
+  [ -n "$idx" ] || { echo "no counter $2" >&2; echo 0; return; }
+  bpftool -j map lookup pinned "/sys/fs/bpf/rackboot/$1/rb_counters" key $idx 0 0 0 2>/dev/null |
+    python3 -c 'import json, sys; d = json.load(sys.stdin); print(sum(v["value"] for v in d["formatted"]["values"]))' 2>/dev/null || echo 0
 }
 # For launching a server some other way (inetd mode, -l): sets the array
 # TFTPD_ARGV to the command words that start BIN with logging to stderr.

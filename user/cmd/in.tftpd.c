@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <libgen.h>
+#include <linux/capability.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -16,12 +17,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "fastpath/loader.h"
+#include "fastpath/tftp_kernel.h"
 #include "lib/log.h"
 #include "tftp/remap.h"
 #include "tftp/tftp_files.h"
@@ -73,6 +78,10 @@ static void usage(const char *why)
 		"  -v, --verbose        more logging (repeatable); --verbosity N\n"
 		"      --stderr         log to stderr instead of syslog\n"
 		"      --threads N      event loops in standalone mode (default: one per CPU)\n"
+		"      --fastpath IF    serve downloads from the eBPF fast path on interface IF\n"
+		"                       (off by default; standalone or --systemd only)\n"
+		"      --fastpath-max-size N  largest file served in the kernel (bytes,\n"
+		"                       default 64 MiB)\n"
 		"  -V, --version        print version and exit\n", TFTP_MAX_WINDOW);
 }
 
@@ -278,7 +287,19 @@ static int systemd_fds(int *fds, int max)
 	return n;
 }
 
-static int drop_privileges(const struct passwd *pw, bool do_chroot, const char *root)
+/* With the fast path, the unprivileged server still creates the BPF maps
+ * that hold a hot file when it is first asked for: it keeps CAP_BPF, and
+ * only that, across the change of user. */
+static int keep_cap_bpf(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { 0 };
+	d[CAP_BPF / 32].permitted = d[CAP_BPF / 32].effective = 1u << (CAP_BPF % 32);
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+static int drop_privileges(const struct passwd *pw, bool do_chroot, const char *root,
+			   bool keep_bpf)
 {
 	if (do_chroot && getuid() == 0) {
 		if (chroot(root) < 0 || chdir("/") < 0) {
@@ -296,9 +317,17 @@ static int drop_privileges(const struct passwd *pw, bool do_chroot, const char *
 		log_msg(LOG_ERR, "cannot set groups for user %s", pw->pw_name);
 		return EX_OSERR;
 	}
+	if (keep_bpf && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) {
+		log_msg(LOG_ERR, "cannot keep CAP_BPF: %s", strerror(errno));
+		return EX_OSERR;
+	}
 	if (setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0) {
 		log_msg(LOG_ERR, "cannot drop privileges: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	if (keep_bpf && pw->pw_uid != 0 && keep_cap_bpf() < 0) {
+		log_msg(LOG_ERR, "cannot keep CAP_BPF: %s", strerror(errno));
 		return EX_OSERR;
 	}
 	return 0;
@@ -375,10 +404,17 @@ static void log_totals(struct tftp_server **srv, int n)
 		sum.failed += st.failed;
 		sum.active += st.active;
 		sum.bad_packets += st.bad_packets;
+		sum.kernel_handed += st.kernel_handed;
+		sum.kernel_completed += st.kernel_completed;
+		sum.kernel_taken_back += st.kernel_taken_back;
 	}
 	log_msg(LOG_NOTICE, "exiting: %llu requests, %llu transfers completed, %llu failed, "
 		"%llu cut short, %llu bad packets", sum.requests, sum.completed, sum.failed,
 		sum.active, sum.bad_packets);
+	if (sum.kernel_handed)
+		log_msg(LOG_NOTICE, "fast path: %llu transfers handed to the kernel, %llu finished "
+			"there, %llu taken back", sum.kernel_handed, sum.kernel_completed,
+			sum.kernel_taken_back);
 }
 
 /* One event loop per thread; the main thread only handles signals. */
@@ -555,15 +591,39 @@ int main(int argc, char **argv)
 	}
 	if (a.umask_set || !a.permissive)
 		umask(a.umask);
-	rc = drop_privileges(pw, a.secure, roots.dir[0].path);
-	if (rc)
+	/* The fast path loads while we are still root (and before chroot hides
+	 * bpffs); a daemon that cannot load it serves from userspace. */
+	struct fastpath *fp = NULL;
+	struct fp_tftp *kernel = NULL;
+	if (a.fastpath_if) {
+		if (!a.standalone && !a.systemd) {
+			log_msg(LOG_ERR, "--fastpath needs standalone (-l) or --systemd mode");
+			return EX_USAGE;
+		}
+		struct fastpath_opts fo = { .ifname = a.fastpath_if };
+		fp = fastpath_open(&fo, err, sizeof(err));
+		struct fp_tftp_opts ko = { .all = true, .max_size = a.fastpath_max ? a.fastpath_max
+								  : FP_TFTP_DEFAULT_MAX_SIZE };
+		if (fp)
+			kernel = fp_tftp_new(fp, &ko);
+		if (!kernel)
+			log_msg(LOG_WARNING, "eBPF fast path unavailable on %s, serving from userspace: %s",
+				a.fastpath_if, fp ? "out of memory" : err);
+		else
+			log_msg(LOG_NOTICE, "eBPF fast path on %s: %s", a.fastpath_if, fastpath_mode(fp));
+	}
+	rc = drop_privileges(pw, a.secure, roots.dir[0].path, kernel != NULL);
+	if (rc) {
+		fp_tftp_free(kernel);
+		fastpath_close(fp, false);
 		return rc;
+	}
 
 	so = (struct tftp_server_opts){
 		.limits = a.limits, .roots = &roots, .create = a.create,
 		.permissive = a.permissive, .verbosity = a.verbosity,
 		.port_range = a.port_range, .port_lo = a.port_lo, .port_hi = a.port_hi,
-		.idle_exit_ms = -1,
+		.idle_exit_ms = -1, .kernel = kernel,
 	};
 	if (!a.standalone && !a.systemd) {
 		long t = a.idle_timeout_s < 0 ? 900 : a.idle_timeout_s;
@@ -594,6 +654,8 @@ int main(int argc, char **argv)
 		rc = run_workers(srv, nsrv, a.standalone);
 	for (int i = 0; i < nsrv; i++)
 		tftp_server_free(srv[i]);
+	fp_tftp_free(kernel);
+	fastpath_close(fp, false);
 	free(mapfile.base);
 	if (mapfile.dirfd >= 0)
 		close(mapfile.dirfd);

@@ -26,6 +26,7 @@
 #include "core/node_table.h"
 #include "fastpath/fastpath_metrics.h"
 #include "fastpath/loader.h"
+#include "fastpath/tftp_kernel.h"
 #include "tftp/tftp_files.h"
 #include "tftp/tftp_server.h"
 
@@ -442,6 +443,8 @@ static void daemon_metrics(struct mbuf *b, void *arg)
 		tftp_server_stats(m->loops[i].tftp, &t);
 		sum.requests += t.requests, sum.completed += t.completed, sum.failed += t.failed;
 		sum.active += t.active, sum.bad_packets += t.bad_packets;
+		sum.kernel_handed += t.kernel_handed, sum.kernel_completed += t.kernel_completed;
+		sum.kernel_taken_back += t.kernel_taken_back;
 	}
 	metric_counter(b, "rackboot_tftp_requests_total", "TFTP requests.", sum.requests);
 	metric_counter(b, "rackboot_tftp_transfers_completed_total", "TFTP transfers completed.",
@@ -454,12 +457,20 @@ static void daemon_metrics(struct mbuf *b, void *arg)
 		       sum.bad_packets);
 	metric_hist(b, "rackboot_tftp_transfer_seconds", "Completed TFTP transfer durations.",
 		    &m->tftp_durations);
+	metric_family(b, "rackboot_tftp_kernel_sessions_total", "counter",
+		      "TFTP transfers handed to the eBPF fast path, finished there, taken back.");
+	metric_sample(b, "rackboot_tftp_kernel_sessions_total", "event=\"handed_over\"",
+		      sum.kernel_handed);
+	metric_sample(b, "rackboot_tftp_kernel_sessions_total", "event=\"completed\"",
+		      sum.kernel_completed);
+	metric_sample(b, "rackboot_tftp_kernel_sessions_total", "event=\"taken_back\"",
+		      sum.kernel_taken_back);
 	fastpath_metrics(b, m->fp);
 }
 
 /* A TFTP transfer ended: on the timeline of the node at that address. */
 static void tftp_done(void *arg, const struct sockaddr_storage *peer, const char *filename,
-		      uint64_t bytes, uint64_t dur_us, bool ok)
+		      uint64_t bytes, uint64_t dur_us, bool ok, bool kernel)
 {
 	if (peer->ss_family != AF_INET)
 		return;
@@ -468,7 +479,7 @@ static void tftp_done(void *arg, const struct sockaddr_storage *peer, const char
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	e.t_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - e.dur_ms;
-	snprintf(e.what, sizeof(e.what), "%s", filename);
+	snprintf(e.what, sizeof(e.what), "%s%s", filename, kernel ? " (kernel)" : "");
 	node_table_event_ip(arg, ntohl(((const struct sockaddr_in *)peer)->sin_addr.s_addr), &e);
 }
 
@@ -623,6 +634,17 @@ int main(int argc, char **argv)
 				fastpath_mode(fp), fastpath_adopted(fp) ? "adopted pinned maps"
 				: "new maps");
 	}
+	/* Hot by default: the boot programs the boot policy hands out. */
+	const char *hot_names[3 + RB_MAX_HOT] = { cfg->boot_bios, cfg->boot_efi_x64,
+						  cfg->boot_efi_arm64 };
+	for (unsigned i = 0; i < cfg->ntftp_hot; i++)
+		hot_names[3 + i] = cfg->tftp_hot[i];
+	struct fp_tftp_opts ko = { .names = hot_names, .nnames = 3 + cfg->ntftp_hot,
+				   .max_size = cfg->tftp_hot_max };
+	struct fp_tftp *kernel = fp ? fp_tftp_new(fp, &ko) : NULL;
+	for (int i = 0; kernel && i < nloops; i++)
+		if (loops[i].tftp)
+			tftp_server_set_kernel(loops[i].tftp, kernel);
 
 	dm.dhcp = dhcp;
 	dm.fp = fp;
@@ -691,6 +713,8 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
+	if (keep_fastpath && kernel)
+		fp_tftp_keep_sessions(kernel);
 	for (int i = 0; i < started; i++) {
 		if (loops[i].tftp)
 			tftp_server_stop(loops[i].tftp);
@@ -715,6 +739,7 @@ int main(int argc, char **argv)
 			http_server_free(loops[i].http);
 	}
 	tftp_roots_close(&roots);
+	fp_tftp_free(kernel);
 	fastpath_close(fp, keep_fastpath);
 	node_table_free(nodes);
 	rb_config_free(cfg);

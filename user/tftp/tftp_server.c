@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fastpath/tftp_kernel.h"
 #include "lib/file_cache.h"
 #include "lib/log.h"
 #include "proto/netascii.h"
@@ -120,6 +121,14 @@ struct session {
 	uint8_t ctl[TFTP_HDR_LEN];   /* ACKs we send */
 	struct iovec ctl_iov;
 	struct msghdr ctl_msg;
+
+	/* the fast path: while in_kernel, the kernel answers this transfer's
+	 * ACKs from `hot` and the timer only watches it (kernel_sweep) */
+	struct fp_hot *hot;
+	bool in_kernel, kernel_done;
+	struct rb_tftp_key kkey;
+	uint64_t k_acked;            /* kernel's `acked` at the last sweep */
+	bool k_acked_any;
 };
 
 struct listener {
@@ -274,8 +283,11 @@ static struct session *session_alloc(struct tftp_server *s)
 	return x;
 }
 
+static void kernel_release(struct tftp_server *s, struct session *x);
+
 static void session_free(struct tftp_server *s, struct session *x)
 {
+	kernel_release(s, x);
 	heap_remove(&s->timers, &x->timer);
 	if (x->fd >= 0)
 		close(x->fd);
@@ -310,7 +322,7 @@ static void session_close(struct tftp_server *s, struct session *x, bool ok)
 	if (s->o.on_done && x->filename)
 		s->o.on_done(s->o.on_done_arg, &x->peer, x->filename,
 			     ok ? (x->is_write ? x->write_off : x->file_size) : 0,
-			     now_us() - x->started_us, ok);
+			     now_us() - x->started_us, ok, x->kernel_done);
 	heap_remove(&s->timers, &x->timer);
 	if (x->recv_armed) {
 		struct io_uring_sqe *sqe = get_sqe(s);
@@ -630,6 +642,122 @@ static void handle_upload_packet(struct tftp_server *s, struct session *x,
 	}
 }
 
+/* ---- the fast path ------------------------------------------------- */
+
+/* A transfer the kernel can serve exactly as this loop would: an octet
+ * download over IPv4 of a hot file, with options the programs model. */
+static bool kernel_eligible(const struct tftp_server *s, const struct session *x)
+{
+	return s->o.kernel && !x->is_write && !x->netascii && !x->closing && x->map &&
+	       x->peer.ss_family == AF_INET && x->params.blksize <= RB_TFTP_MAX_BLKSIZE &&
+	       x->params.windowsize <= RB_TFTP_MAX_WINDOW;
+}
+
+/* From the OACK (or the first window) on, the kernel answers every ACK,
+ * and this loop's timer only watches (kernel_sweep). */
+static void kernel_handover(struct tftp_server *s, struct session *x)
+{
+	struct sockaddr_in local;
+	socklen_t len = sizeof(local);
+	struct stat st = { 0 };
+
+	if (!kernel_eligible(s, x) || getsockname(x->fd, (struct sockaddr *)&local, &len) ||
+	    local.sin_family != AF_INET)
+		return;
+	st.st_dev = x->map->dev;
+	st.st_ino = x->map->ino;
+	st.st_size = x->map->size;
+	st.st_mtim = x->map->mtime;
+	x->hot = fp_tftp_hot_get(s->o.kernel, x->filename, x->map->data, x->file_size, &st);
+	if (!x->hot)
+		return;
+	const struct sockaddr_in *peer = (const struct sockaddr_in *)&x->peer;
+	x->kkey = (struct rb_tftp_key){
+		.client_ip_be = peer->sin_addr.s_addr, .server_ip_be = local.sin_addr.s_addr,
+		.client_port_be = peer->sin_port, .server_port_be = local.sin_port,
+	};
+	struct fp_tftp_handover a = {
+		.key = x->kkey, .blksize = x->params.blksize, .windowsize = x->params.windowsize,
+		.rollover = x->params.rollover, .acked = x->snd.acked, .sent = x->snd.sent_hi,
+		.dup_gap_us = sender_dup_gap_us(&x->snd),
+	};
+	if (fp_tftp_handover(s->o.kernel, x->hot, &a)) {
+		fp_tftp_hot_put(s->o.kernel, x->hot);
+		x->hot = NULL;
+		return;
+	}
+	x->in_kernel = true;
+	x->k_acked = x->snd.acked;
+	x->k_acked_any = false;
+	s->st.kernel_handed++;
+	if (s->o.verbosity >= 3)
+		log_msg(LOG_INFO, "%s to %s: handed to the kernel", x->filename, x->peer_str);
+}
+
+enum kernel_end { KT_RESUMED, KT_FINISHED, KT_FAILED };
+
+/* Take the transfer back from the kernel and carry on from where it got
+ * (KT_RESUMED), or learn that it had finished or the client gave up. */
+static enum kernel_end kernel_take_back(struct tftp_server *s, struct session *x)
+{
+	struct fp_tftp_status st;
+	bool have = fp_tftp_take_back(s->o.kernel, &x->kkey, &st) == 0;
+
+	x->in_kernel = false;
+	fp_tftp_hot_put(s->o.kernel, x->hot);
+	x->hot = NULL;
+	if (have && st.state == RB_TFTP_FINISHED) {
+		x->kernel_done = true;
+		s->st.kernel_completed++;
+		return KT_FINISHED;
+	}
+	if (have && st.state == RB_TFTP_FAILED)
+		return KT_FAILED;
+	if (have)
+		sender_resume(&x->snd, st.acked, st.sent, st.acked_any, s->now);
+	s->st.kernel_taken_back++;
+	if (s->o.verbosity >= 2)
+		log_msg(LOG_INFO, "%s to %s: taken back from the kernel at block %llu", x->filename,
+			x->peer_str, (unsigned long long)x->snd.acked);
+	return KT_RESUMED;
+}
+
+/* The kernel session's watch, every timeout: finished, failed, moving on,
+ * or stalled (then this loop retransmits, with its own retry count). */
+static void kernel_sweep(struct tftp_server *s, struct session *x)
+{
+	struct fp_tftp_status st;
+
+	if (fp_tftp_status(s->o.kernel, &x->kkey, &st) == 0 && st.state == RB_TFTP_ACTIVE &&
+	    (st.acked > x->k_acked || st.acked_any != x->k_acked_any)) {
+		x->k_acked = st.acked;
+		x->k_acked_any = st.acked_any;
+		set_timer(s, x, s->now + x->params.timeout_us);
+		return;
+	}
+	switch (kernel_take_back(s, x)) {
+	case KT_FINISHED:
+		finish_transfer(s, x, XA_DONE);
+		break;
+	case KT_FAILED:              /* the client's ERROR ended it */
+		session_close(s, x, false);
+		break;
+	case KT_RESUMED:
+		apply_step_sender(s, x, sender_on_timeout(&x->snd, s->now));
+		break;
+	}
+}
+
+static void kernel_release(struct tftp_server *s, struct session *x)
+{
+	if (x->in_kernel)
+		fp_tftp_abandon(s->o.kernel, &x->kkey);
+	x->in_kernel = false;
+	if (x->hot)
+		fp_tftp_hot_put(s->o.kernel, x->hot);
+	x->hot = NULL;
+}
+
 /* ---- packets on a transfer socket ---------------------------------- */
 
 static void handle_session_packet(struct tftp_server *s, struct session *x,
@@ -640,6 +768,13 @@ static void handle_session_packet(struct tftp_server *s, struct session *x,
 
 	if (tftp_parse_packet(buf, len, &p, &why) < 0) {
 		s->st.bad_packets++;
+		return;
+	}
+	/* The kernel passed up an ACK or ERROR of its session: from now on
+	 * this loop serves the transfer. */
+	if (x->in_kernel && (p.opcode == TFTP_ACK || p.opcode == TFTP_ERROR) &&
+	    kernel_take_back(s, x) == KT_FINISHED) {
+		finish_transfer(s, x, XA_DONE);
 		return;
 	}
 	if (p.opcode == TFTP_ERROR) {
@@ -667,6 +802,10 @@ static void on_session_timeout(struct tftp_server *s, struct session *x)
 {
 	struct xfer_step st;
 
+	if (x->in_kernel) {
+		kernel_sweep(s, x);
+		return;
+	}
 	if (!x->is_write) {
 		apply_step_sender(s, x, sender_on_timeout(&x->snd, s->now));
 		return;
@@ -966,7 +1105,15 @@ static void handle_request(struct tftp_server *s, const uint8_t *buf, size_t len
 	if (x->is_write) {
 		send_upload_go_ahead(s, x);
 	} else {
+		/* To the kernel before the OACK leaves (its ACK 0 may be back at
+		 * once); without options after the first window is queued (it
+		 * leaves at the next submit, after the session is in place). */
+		bool oack = x->snd.oack_pending;
+		if (oack)
+			kernel_handover(s, x);
 		apply_step_sender(s, x, sender_start(&x->snd, s->now));
+		if (!oack)
+			kernel_handover(s, x);
 	}
 }
 
@@ -1375,6 +1522,11 @@ void tftp_server_stats(const struct tftp_server *s, struct tftp_server_stats *st
 {
 	*st = s->st;
 	st->active = s->nsess;
+}
+
+void tftp_server_set_kernel(struct tftp_server *s, struct fp_tftp *k)
+{
+	s->o.kernel = k;
 }
 
 void tftp_server_free(struct tftp_server *s)

@@ -12,6 +12,7 @@
 enum {
 	OPT_VERBOSITY = 256, OPT_STDERR, OPT_MAP_TEST, OPT_MAP_STEPS,
 	OPT_SYSTEMD, OPT_WINDOW_BYTES, OPT_REJECT_ALL, OPT_HELP, OPT_THREADS,
+	OPT_FASTPATH, OPT_FASTPATH_MAX,
 };
 
 static const struct option long_opts[] = {
@@ -48,6 +49,8 @@ static const struct option long_opts[] = {
 	{ "systemd", no_argument, NULL, OPT_SYSTEMD },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "fastpath", required_argument, NULL, OPT_FASTPATH },
+	{ "fastpath-max-size", required_argument, NULL, OPT_FASTPATH_MAX },
 	{ NULL, 0, NULL, 0 },
 };
 static const char short_opts[] = "46cspvVlLa:B:W:u:U:r:t:T:R:S:m:P:";
@@ -164,6 +167,16 @@ static int parse_one(int c, const char *arg, struct tftpd_args *a, char *err, si
 		break;
 	case OPT_VERBOSITY:
 		a->verbosity = atoi(arg);
+		break;
+	case OPT_FASTPATH:
+		if (!*arg || strlen(arg) >= 16)
+			USAGE_ERR("Bad --fastpath interface name: %s", arg);
+		a->fastpath_if = arg;
+		break;
+	case OPT_FASTPATH_MAX:
+		if (!parse_ulong(arg, 10, &v) || v < 1)
+			USAGE_ERR("Bad --fastpath-max-size value: %s", arg);
+		a->fastpath_max = v;
 		break;
 	case 'P': a->pidfile = arg; break;
 	default:

@@ -30,6 +30,8 @@ struct tftpd_args {
 	int verbosity;               /* -v, --verbosity */
 	int threads;                 /* --threads: event loops; 0 = one per CPU */
 	const char *service;         /* -S/--port/--service, default "tftp" */
+	const char *fastpath_if;     /* --fastpath IF: the eBPF fast path; NULL = off */
+	unsigned long long fastpath_max; /* --fastpath-max-size: largest hot file */
 	const char *addrs[TFTPD_MAX_ADDRS];
 	int n_addrs;
 	char **dirs;
