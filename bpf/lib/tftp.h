@@ -12,9 +12,10 @@
  *     was sent for dup_gap_ns, so a duplicate never doubles the stream
  *     (Sorcerer's Apprentice); an ACK naming no outstanding block is
  *     ignored, as userspace ignores it;
- *   - the ACK of the last block ends the session (FINISHED, an event, the
- *     ACK is consumed); a client ERROR ends it too (FAILED, an event) and
- *     still goes up, so the daemon sees it;
+ *   - the ACK of the last block ends the session (FINISHED, an event) and
+ *     goes up to the transfer's socket: that wakes the daemon, which
+ *     closes the transfer at once instead of at its next sweep; a client
+ *     ERROR ends it too (FAILED, an event) and goes up the same way;
  *   - a wrong TID is simply another key: no session, passed up, and the
  *     daemon answers it with ERROR 5 as RFC 1350 says;
  *   - a session whose slot no longer holds its generation or size, or that
@@ -451,7 +452,8 @@ static __always_inline enum rb_action rb_tftp_handle(RB_CTX *ctx, struct rb_pkt 
 	case RB_TFTP_V_DONE:
 		rb_count(RB_CNT_TFTP_DONE);
 		rb_tftp_event(RB_EV_TFTP_DONE, &tx.key, pl.acked, pl.frames, 0);
-		return RB_DROP;
+		rb_set_len(ctx, in_len);        /* up to the socket, as it came */
+		return RB_PASS;
 	case RB_TFTP_V_DUP:
 		rb_count(RB_CNT_TFTP_ACK_DUP);
 		return RB_DROP;
