@@ -73,34 +73,41 @@ nodes=$(in_srv curl -s "http://$SRV_IP:8080/nodes")
 check "the node timeline says the boot program came from the kernel" \
   grep -Eq '(undionly.kpxe|ipxe.efi) \(kernel\)' <<<"$nodes"
 
-# A client that stops ACKing: the kernel has no timer, the daemon's sweep
-# takes the transfer back and retransmits; the client picks up again.
-stall=$(cli /usr/bin/python3 - $SRV_IP "$WORK/out/h" <<'PYEOF'
+# A hand-driven TFTP client: FILE with BLKSIZE, ACKing every block, but
+# pausing PAUSE seconds (without ACKing) after block PAUSE_AT and sleeping
+# EACH seconds before every ACK; writes OUT, prints "ok".
+slow_get() { # file blksize pause_at pause each out
+  cli /usr/bin/python3 - $SRV_IP "$@" <<'PYEOF'
 import socket, struct, sys, time
-host, out = sys.argv[1], sys.argv[2]
+host, name, bs, pause_at, pause, each, out = sys.argv[1:8]
+bs, pause_at, pause, each = int(bs), int(pause_at), float(pause), float(each)
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(10)
-s.sendto(b"\0\1ipxe.efi\0octet\0blksize\0001024\0", (host, 69))
-data, blocks, nxt, paused = bytearray(), 0, 1, False
+s.sendto(b"\0\1" + name.encode() + b"\0octet\0blksize\0" + str(bs).encode() + b"\0", (host, 69))
 pkt, tid = s.recvfrom(2048)
 assert pkt[:2] == b"\0\6", pkt[:2]          # OACK
 s.sendto(struct.pack("!HH", 4, 0), tid)
+data, nxt = bytearray(), 1
 while True:
     pkt, src = s.recvfrom(2048)
     op, blk = struct.unpack("!HH", pkt[:4])
-    if src != tid or op != 3:
-        continue
-    if blk != nxt & 0xffff:
-        continue                            # a duplicate from the retransmission
-    data += pkt[4:]; nxt += 1
-    if nxt == 20 and not paused:            # stop ACKing for 2.5 s
-        paused = True; time.sleep(2.5)
+    if src != tid or op != 3 or blk != nxt & 0xffff:
+        continue                            # a duplicate, or not ours
+    data += pkt[4:]
+    if nxt == pause_at:
+        time.sleep(pause)
+    nxt += 1
+    time.sleep(each)
     s.sendto(struct.pack("!HH", 4, blk), tid)
-    if len(pkt) - 4 < 1024:
+    if len(pkt) - 4 < bs:
         break
 open(out, "wb").write(data)
 print("ok")
 PYEOF
-)
+}
+
+# A client that stops ACKing: the kernel has no timer, the daemon's sweep
+# takes the transfer back and retransmits; the client picks up again.
+stall=$(slow_get ipxe.efi 1024 19 2.5 0 "$WORK/out/h")
 check "a client that pauses mid-transfer gets the whole file ($stall)" eval '[ "$stall" = ok ] && got ipxe.efi h'
 check "the stalled transfer was taken back from the kernel ($(kernel_sessions taken_back))" \
   [ "$(kernel_sessions taken_back)" -ge 1 ]
@@ -121,27 +128,7 @@ check "a rewritten hot file is served new" got snponly.efi m
 
 # SIGQUIT during a kernel transfer: it goes on without any daemon
 slow=$WORK/slow.out
-cli /usr/bin/python3 - $SRV_IP "$WORK/out/q" >"$slow" 2>&1 <<'PYEOF' &
-import socket, struct, sys, time
-host, out = sys.argv[1], sys.argv[2]
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(10)
-s.sendto(b"\0\1undionly.kpxe\0octet\0blksize\000512\0", (host, 69))
-pkt, tid = s.recvfrom(2048)
-s.sendto(struct.pack("!HH", 4, 0), tid)
-data, nxt = bytearray(), 1
-while True:
-    pkt, src = s.recvfrom(2048)
-    op, blk = struct.unpack("!HH", pkt[:4])
-    if src != tid or op != 3 or blk != nxt & 0xffff:
-        continue
-    data += pkt[4:]; nxt += 1
-    time.sleep(0.02)                        # about 3 s for undionly.kpxe
-    s.sendto(struct.pack("!HH", 4, blk), tid)
-    if len(pkt) - 4 < 512:
-        break
-open(out, "wb").write(data)
-print("ok")
-PYEOF
+slow_get undionly.kpxe 512 0 0 0.02 "$WORK/out/q" >"$slow" 2>&1 &   # about 3 s
 cpid=$!
 sleep 0.7
 kill -QUIT "$RB_PID"; wait "$RB_PID" 2>/dev/null
