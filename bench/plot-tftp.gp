@@ -16,8 +16,8 @@ set logscale x 10
 set logscale y 10
 set xlabel "concurrent transfers (N)"
 set xrange [0.7:*]
-servers = "rackboot tftpd-hpa dnsmasq"
-colors = "#d62728 #1f77b4 #2ca02c"
+servers = "rackboot rackboot-kernel tftpd-hpa dnsmasq"
+colors = "#d62728 #9467bd #1f77b4 #2ca02c"
 # column numbers in the CSV; rows of one server and mode, "N value", sorted
 C_SRV = 2; C_MODE = 3; C_N = 4; C_WALL = 11; C_CPUX = 17; C_STATUS = 26
 # (wall only from runs without failed transfers: a run that gave up on most

@@ -26,7 +26,11 @@
 #
 # Environment overrides (defaults in brackets):
 #   NS ["1 100 1000 5000"]  ROUNDS [3] (table: medians)  MODES ["lockstep win4"]
-#   SERVERS ["rackboot tftpd-hpa dnsmasq"]  TFTPD [build/in.tftpd]
+#   SERVERS ["rackboot rackboot-kernel tftpd-hpa dnsmasq"]  TFTPD [build/in.tftpd]
+#     (rackboot-kernel: the same in.tftpd with --fastpath on the server's
+#     interface: every ACK answered by the eBPF program. Its work runs in
+#     softirq context, charged to whichever task was on the CPU (on veth
+#     mostly the client's send), so compare the machine column too)
 #   FILE_SIZE [1048576]  DEADLINE [120] s per load run  TIMEOUT_MS [1000]
 #   GOODPUT [1]  GOODPUT_SIZE [67108864]  GOODPUT_REPS [5]  GOODPUT_SERVERS [$SERVERS]
 #   PIN [0] (1: scaling runs with the server on CPU 1, client on CPU 0)
@@ -41,7 +45,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 NS_LIST=${NS:-"1 100 1000 5000"}
 ROUNDS=${ROUNDS:-3}
 MODES=${MODES:-"lockstep win4"}
-SERVERS=${SERVERS:-"rackboot tftpd-hpa dnsmasq"}
+SERVERS=${SERVERS:-"rackboot rackboot-kernel tftpd-hpa dnsmasq"}
 TFTPD=${TFTPD:-$ROOT/build/in.tftpd}
 RACKBOOT_ARGS=${RACKBOOT_ARGS:-}          # extra in.tftpd options, e.g. "--threads 1"
 HPA=${HPA:-/usr/sbin/in.tftpd}
@@ -74,6 +78,8 @@ source "$ROOT/bench/lib/netns.sh"
 source "$ROOT/bench/lib/server.sh"
 source "$ROOT/bench/lib/report.sh"
 bench_names rbb rbbench     # namespaces rbb<pid>-srv/-cli, cgroups rbbench-<pid>-*
+# SIGTERM first: in.tftpd --fastpath then detaches its programs from the veth
+SRV_STOP_TERM=1
 NS_LO=$PFX-lo
 WORK=
 bench_traps
@@ -120,9 +126,13 @@ if [ "$PIN" = 1 ]; then bench_pin split; else bench_pin none; fi
 
 # start_server NAME NETNS ADDR DIR LOG -> sets SRV_PID, SRV_CG; 1 if unavailable
 start_server() {
-  local name=$1 ns=$2 addr=$3 dir=$4 logf=$5
+  local name=$1 ns=$2 addr=$3 dir=$4 logf=$5 ifname=$6
   local -a cmd
   case $name in
+    rackboot-kernel)
+               [ -x "$TFTPD" ] || { echo "$TFTPD not built" > "$logf"; return 1; }
+               # shellcheck disable=SC2206
+               cmd=("$TFTPD" -L -s -a "$addr:69" -u root --fastpath "$ifname" $RACKBOOT_ARGS "$dir" --stderr) ;;
     rackboot)  [ -x "$TFTPD" ] || { echo "$TFTPD not built" > "$logf"; return 1; }
                # shellcheck disable=SC2206
                cmd=("$TFTPD" -L -s -a "$addr:69" -u root $RACKBOOT_ARGS "$dir" --stderr) ;;
@@ -143,7 +153,15 @@ start_server() {
   esac
   # in a cgroup of its own, so every child the server forks is counted
   # (bench/lib/server.sh: waits for port 69 to be free, then listening)
-  srv_start "$name" "$ns" u 69 0.2 "$logf" "${PIN_SRV[@]}" "${cmd[@]}"
+  srv_start "$name" "$ns" u 69 0.2 "$logf" "${PIN_SRV[@]}" "${cmd[@]}" || return 1
+  if [ "$name" = rackboot-kernel ]; then
+    # the sockets listen before the fast path is attached: wait for it, and
+    # count a server without it as unavailable rather than measure userspace
+    for _ in $(seq 1 50); do grep -q "eBPF fast path on" "$logf" && return 0; sleep 0.1; done
+    log "rackboot-kernel: no fast path ($(grep -o 'eBPF fast path.*' "$logf" | head -1))"
+    srv_stop
+    return 1
+  fi
 }
 
 jget() { # key json -> value (numbers / booleans / flat strings only)
@@ -164,7 +182,7 @@ fail_detail() { # json -> "timeout:3;no_reply:2;error_packet:1;code1:1" or "-"
 CSV=$OUT/tftp-results.csv
 GCSV=$OUT/tftp-goodput.csv
 MD=$OUT/tftp-results.md
-[ "$SCALING" = 1 ] && echo "round,server,mode,n,blksize,windowsize_req,windowsize_granted,ok,failed,fail_detail,wall_s,p50_ms,p99_ms,max_ms,mb_per_s,server_cpu_s,server_cpu_ms_per_ok,server_procstat_cpu_s,client_cpu_s,rrq_retx,ack_retx,other_cpu_cores,srv_udp_rcvbuf_drops,cli_udp_rcvbuf_drops,window_s,status" > "$CSV"
+[ "$SCALING" = 1 ] && echo "round,server,mode,n,blksize,windowsize_req,windowsize_granted,ok,failed,fail_detail,wall_s,p50_ms,p99_ms,max_ms,mb_per_s,server_cpu_s,server_cpu_ms_per_ok,server_procstat_cpu_s,client_cpu_s,rrq_retx,ack_retx,other_cpu_cores,srv_udp_rcvbuf_drops,cli_udp_rcvbuf_drops,window_s,status,machine_cpu_s" > "$CSV"
 
 mode_args() {
   case $1 in
@@ -179,8 +197,8 @@ run_one() {
   local round=$1 srv=$2 mode=$3 n=$4
   local logf=$WORK/$srv-$mode-$n-$round.log
   local wreq=1; [ "$mode" = win4 ] && wreq=4
-  if ! start_server "$srv" "$NS_SRV" $SRV_IP "$WORK/root" "$logf"; then
-    csv_blank "$round,$srv,$mode,$n,$BLKSIZE,$wreq" 19 unavailable >> "$CSV"
+  if ! start_server "$srv" "$NS_SRV" $SRV_IP "$WORK/root" "$logf" "$PFX-s"; then
+    csv_blank "$round,$srv,$mode,$n,$BLKSIZE,$wreq" 19 unavailable , >> "$CSV"
     log "$srv $mode N=$n: unavailable ($(head -c 200 "$logf" | tr '\n' ' '))"
     return 0
   fi
@@ -207,7 +225,7 @@ run_one() {
   local win
   win=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
   if [ -z "$json" ] || [ "$rc" -gt 1 ]; then
-    csv_blank "$round,$srv,$mode,$n,$BLKSIZE,$wreq" 19 "error(rc=$rc)" >> "$CSV"
+    csv_blank "$round,$srv,$mode,$n,$BLKSIZE,$wreq" 19 "error(rc=$rc)" , >> "$CSV"
     log "$srv $mode N=$n: tftp-load failed (rc=$rc)"
     return 0
   fi
@@ -224,7 +242,7 @@ run_one() {
   other=$(awk -v a="$mb0" -v b="$mb1" -v t="$CLK_TCK" -v s="$scpu" -v c="$ccpu" -v t0="$t0" -v t1="$t1" -v nc="$(nproc)" \
           'BEGIN { e = t1 - t0; if (e < 0.5) exit; o = ((b - a) / t - s - c) / e
                    if (o < 0) o = 0; if (o > nc) o = nc; printf "%.2f", o }')
-  echo "$round,$srv,$mode,$n,$BLKSIZE,$wreq,$(jget windowsize_granted "$json"),$ok,$failed,$(fail_detail "$json"),$wall,$(jget p50_ms "$json"),$(jget p99_ms "$json"),$(jget max_ms "$json"),$(jget mb_per_s "$json"),$scpu,$per,$pscpu,$ccpu,$(jget rrq_retransmits "$json"),$(jget ack_retransmits "$json"),$other,$((ud1 - ud0)),$((uc1 - uc0)),$win,ok" >> "$CSV"
+  echo "$round,$srv,$mode,$n,$BLKSIZE,$wreq,$(jget windowsize_granted "$json"),$ok,$failed,$(fail_detail "$json"),$wall,$(jget p50_ms "$json"),$(jget p99_ms "$json"),$(jget max_ms "$json"),$(jget mb_per_s "$json"),$scpu,$per,$pscpu,$ccpu,$(jget rrq_retransmits "$json"),$(jget ack_retransmits "$json"),$other,$((ud1 - ud0)),$((uc1 - uc0)),$win,ok,$(awk -v a="$mb0" -v b="$mb1" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", (b - a) / t }')" >> "$CSV"
   log "$srv $mode N=$n: ok $ok failed $failed wall ${wall}s server CPU ${scpu}s (procstat ${pscpu}s) client CPU ${ccpu}s, other load ${other:-?} cores, server UDP rcvbuf drops $((ud1 - ud0))"
 }
 
@@ -262,7 +280,7 @@ if [ "$GOODPUT" = 1 ]; then
   bench_pin "$GOODPUT_PIN" || die "GOODPUT_PIN must be split, same or none"
   for srv in $GOODPUT_SERVERS; do
     logf=$WORK/goodput-$srv.log
-    if ! start_server "$srv" "$NS_LO" 127.0.0.1 "$WORK/big" "$logf"; then
+    if ! start_server "$srv" "$NS_LO" 127.0.0.1 "$WORK/big" "$logf" lo; then
       csv_blank "$srv,$GOODPUT_SIZE" 4 unavailable ",," >> "$GCSV"
       log "goodput $srv: unavailable"
       continue
@@ -299,8 +317,8 @@ fi
 # (latency: lockstep round trips, retransmit timeouts).
 NCPU=$(nproc)
 {
-  echo "| server | mode | N | ok | failed | wall s | server CPU s | CPU ms/transfer | CPU/transfer vs hpa | wall vs hpa | client CPU s | RRQ retx / srv rcvbuf drops | ws granted | cores srv/cli/other | saturated |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+  echo "| server | mode | N | ok | failed | wall s | server CPU s | CPU ms/transfer | CPU/transfer vs hpa | wall vs hpa | client CPU s | machine CPU ms/transfer | RRQ retx / srv rcvbuf drops | ws granted | cores srv/cli/other | saturated |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
   awk -F, -v ncpu="$NCPU" -v servers="$SERVERS" -v modes="$MODES" -v nlist="$NS_LIST" "$AWK_MED"'
     NR == 1 { next }
     {
@@ -310,7 +328,7 @@ NCPU=$(nproc)
       ok[key] += $8; fl[key] += $9
       wall[key] = wall[key] " " $11; scpu[key] = scpu[key] " " $16
       ccpu[key] = ccpu[key] " " $19; retx[key] += $20; if ($22 != "") oth[key] = oth[key] " " $22
-      sdrop[key] += $23; win[key] = win[key] " " $25
+      sdrop[key] += $23; win[key] = win[key] " " $25; if ($27 != "") mach[key] = mach[key] " " $27
       gr[key] += $7
       if ($10 != "-") {
         k = split($10, parts, ";")
@@ -331,7 +349,7 @@ NCPU=$(nproc)
           key = S[s] SUBSEP M[m] SUBSEP N[i]
           if (!(key in st)) continue
           if (st[key] != "ok") {
-            printf "| %s | %s | %s | | | | | | | | | | | | %s |\n", S[s], M[m], N[i], (S[s] == "rackboot" ? "not yet measured (" st[key] ")" : st[key])
+            printf "| %s | %s | %s | | | | | | | | | | | | | %s |\n", S[s], M[m], N[i], (S[s] == "rackboot" ? "not yet measured (" st[key] ")" : st[key])
             continue
           }
           w = med(wall[key]); c = med(scpu[key]); cc = med(ccpu[key])
@@ -359,7 +377,10 @@ NCPU=$(nproc)
             f = f " (" d ")"
           }
           if (bad[key] > 0) sat = sat "; " bad[key] " of " bad[key] + runs[key] " rounds " badst[key]
-          printf "| %s | %s | %s | %d | %s | %.3f | %.3f | %s | %s | %s | %.3f | %d / %d | %d | %.2f/%.2f/%s | %s |\n", S[s], M[m], N[i], ok[key], f, w, c, (ok[key] > 0 ? sprintf("%.2f", per) : "-"), rc, rw, cc, retx[key], sdrop[key], gr[key], su, cu, (oth[key] ~ /[0-9]/ ? sprintf("%.2f", med(oth[key])) : "-"), sat
+          # the whole machine per transfer (work of the kernel path runs in
+          # softirq, charged to whichever task was on the CPU)
+          mper = (ok[key] > 0 && mach[key] ~ /[0-9]/) ? sprintf("%.2f", med(mach[key]) * 1000 * runs[key] / ok[key]) : "-"
+          printf "| %s | %s | %s | %d | %s | %.3f | %.3f | %s | %s | %s | %.3f | %s | %d / %d | %d | %.2f/%.2f/%s | %s |\n", S[s], M[m], N[i], ok[key], f, w, c, (ok[key] > 0 ? sprintf("%.2f", per) : "-"), rc, rw, cc, mper, retx[key], sdrop[key], gr[key], su, cu, (oth[key] ~ /[0-9]/ ? sprintf("%.2f", med(oth[key])) : "-"), sat
         }
       }
     }' "$CSV"
