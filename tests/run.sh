@@ -58,6 +58,12 @@ for t in tftp_clients tftp_uefi tftp_live_files tftp_hostile tftp_concurrency tf
   run_one "integration-fastpath/$t" env TFTPD_FASTPATH=1 bash "tests/integration/$t.sh"
 done
 
+# rackbootd's suites run with the fast path on (the default); these again
+# without it, so that both paths stay correct on their own.
+for t in dhcp_pxe dhcp_proxy dhcp_clients storm_basic storm_proxy; do
+  run_one "integration-nobpf/$t" env RB_EXTRA_ARGS=--no-bpf bash "tests/integration/$t.sh"
+done
+
 # rackbootd built with ASan/UBSan (and LeakSanitizer: it does not chroot)
 # against hostile DHCP input, every boot client kind, and kill -9 restarts.
 for t in dhcp_hostile dhcp_pxe dhcp_durability dhcp_clients http_files; do

@@ -106,6 +106,10 @@ finish() {
       check "the kernel sent DATA frames for this test's transfers: $n" [ "${n:-0}" -gt 0 ]
     fi
   fi
+  if [[ " ${RB_EXTRA_ARGS:-} " == *" --no-bpf "* ]] && [ -s "$WORK/rackbootd.log" ]; then
+    check "--no-bpf: rackbootd served without the fast path" \
+      eval '! grep -q "eBPF fast path on" "$WORK/rackbootd.log"'
+  fi
   exit $(( _failures > 0 ))
 }
 
@@ -225,11 +229,13 @@ RACKBOOTD=${RACKBOOTD:-$ROOT/build/rackbootd}
 DHCPC="/usr/bin/python3 $ROOT/tests/integration/dhcpc.py"   # scapy is Debian's
 
 # Start rackbootd in the server namespace (args...); log $WORK/rackbootd.log;
-# sets RB_PID. Waits until DHCP port 67 is bound. nsenter rather than `ip
+# sets RB_PID. Waits until DHCP port 67 is bound. RB_EXTRA_ARGS go first
+# (tests/run.sh runs some suites again with --no-bpf). nsenter rather than `ip
 # netns exec`: it keeps the host's /sys/fs/bpf, so the fast path's pinned
 # maps outlive one daemon and the next adopts them, as on a real host.
 start_rackbootd() {
-  nsenter --net="/run/netns/$NS_SRV" "$RACKBOOTD" --stderr "$@" >>"$WORK/rackbootd.log" 2>&1 &
+  # shellcheck disable=SC2086  # RB_EXTRA_ARGS: words, e.g. --no-bpf (tests/run.sh)
+  nsenter --net="/run/netns/$NS_SRV" "$RACKBOOTD" --stderr ${RB_EXTRA_ARGS:-} "$@" >>"$WORK/rackbootd.log" 2>&1 &
   RB_PID=$!
   at_exit "stop_pid $RB_PID"
   local i
