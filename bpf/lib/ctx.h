@@ -93,4 +93,16 @@ static __always_inline int rb_set_len(RB_CTX *c, __u32 len)
 #endif
 }
 
+/* Copy `len` bytes of the frame at `off` into BPF memory (a map value):
+ * how lib/dhcp.h reads a request whole, and its reply back for the UDP
+ * checksum, with offsets and lengths the verifier need not follow. */
+static __always_inline int rb_load(RB_CTX *c, __u32 off, void *to, __u32 len)
+{
+#if defined(RB_XDP)
+	return bpf_xdp_load_bytes(c, off, to, len);
+#else
+	return bpf_skb_load_bytes(c, off, to, len);
+#endif
+}
+
 #endif
