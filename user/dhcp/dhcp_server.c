@@ -25,14 +25,16 @@
 
 #include "core/boot_policy.h"
 #include "core/config.h"
+#include "dhcp/dhcp_fastpath.h"
 #include "dhcp/dhcp_pool.h"
+#include "dhcp/dhcp_server_hooks.h"
 #include "proto/dhcp_proto.h"
 #include "dhcp/lease_store.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "core/node_table.h"
 
-#define OFFER_HOLD_SECS   60      /* an OFFER reserves its address this long */
+#define OFFER_HOLD_SECS   DHCP_OFFER_HOLD_SECS
 #define DECLINE_SECS      3600    /* a declined address rests this long */
 #define RX_BATCH          64
 
@@ -50,6 +52,10 @@ struct dhcp_server {
 	dhcp_send_fn send;
 	void *send_arg;
 	struct node_table *nodes;
+	struct dhcp_fastpath *fp;     /* the kernel's copy of our decisions, or NULL */
+	int watch_fd;                 /* dhcp_server_watch(): polled before the sockets */
+	void (*watch_fn)(void *);
+	void *watch_arg;
 	uint64_t rx_us;               /* arrival of the datagram being handled */
 	struct hist latency;
 	/* malformed-packet log limiter: at most LOG_BURST lines per second */
@@ -61,7 +67,7 @@ struct dhcp_server {
 	unsigned full_count;
 	struct {
 		_Atomic unsigned long long received, malformed, discover, offer, request, ack,
-			nak, decline, release, inform, ignored, store_errors;
+			nak, decline, release, inform, ignored, store_errors, kernel;
 	} st;
 };
 
@@ -301,7 +307,7 @@ static void client_hostname(const struct dhcp_msg *m, const struct rb_host *h, c
 
 /* The node's timeline (GET /nodes): what it was offered and told to boot. */
 static void note_event(struct dhcp_server *s, const struct dhcp_msg *m, uint8_t kind,
-		       uint32_t ip, const struct boot_decision *d, bool booting)
+		       uint32_t ip, const struct boot_decision *d, bool booting, bool kernel)
 {
 	if (!s->nodes || m->htype != 1 || m->hlen != 6)
 		return;
@@ -310,7 +316,10 @@ static void note_event(struct dhcp_server *s, const struct dhcp_msg *m, uint8_t 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	e.t_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	if (booting)
-		snprintf(e.what, sizeof(e.what), "%s: %.60s", d->why, d->file);
+		snprintf(e.what, sizeof(e.what), "%s: %.*s%s", d->why, kernel ? 50 : 60, d->file,
+			 kernel ? " (kernel)" : "");
+	else if (kernel)
+		snprintf(e.what, sizeof(e.what), "(kernel)");
 	node_table_event_mac(s->nodes, m->chaddr, &e);
 }
 
@@ -378,6 +387,38 @@ static void on_durable(void *cookie, bool ok, void *arg)
 	free(a);
 }
 
+/* pool_assign(), and the fast path told of both clients it concerns. */
+static struct pool_binding *assign(struct dhcp_server *s, uint32_t ip, const uint8_t *hw,
+				   uint8_t hwlen, uint8_t state, int64_t expires,
+				   struct pool_binding **rel)
+{
+	struct pool_binding *old = pool_by_ip(s->pool, ip);
+	uint8_t was[16];
+	uint8_t waslen = 0;
+	if (s->fp && old && !pool_owned_by(old, hw, hwlen))
+		memcpy(was, old->hw, waslen = old->hwlen);
+	struct pool_binding *b = pool_assign(s->pool, ip, hw, hwlen, state, expires, rel);
+	if (s->fp) {
+		dhcp_fastpath_client_changed(s->fp, hw, hwlen);
+		if (waslen)
+			dhcp_fastpath_client_changed(s->fp, was, waslen);
+	}
+	return b;
+}
+
+/* Hold ip for this client as an offer, until `until`; a live lease of its
+ * own stays as it is. */
+static void hold_offer(struct dhcp_server *s, const uint8_t *hw, uint8_t hwlen, uint32_t ip,
+		       int64_t now, int64_t until)
+{
+	struct pool_binding *rel, *b = pool_by_ip(s->pool, ip);
+	if (pool_owned_by(b, hw, hwlen) && b->state == POOL_BOUND && b->expires > now)
+		return;
+	assign(s, ip, hw, hwlen, POOL_OFFERED, until, &rel);
+	if (rel)
+		store_binding(s, rel, NULL);
+}
+
 static void handle_discover(struct dhcp_server *s, const struct dhcp_msg *m,
 			    const struct sockaddr_in *src)
 {
@@ -397,6 +438,8 @@ static void handle_discover(struct dhcp_server *s, const struct dhcp_msg *m,
 		if (dhcp_opt_ip(m, DHO_REQUESTED_IP, &req))
 			req = ntohl(req);
 		ip = pool_choose(s->pool, sn, m->chaddr, m->hlen, req, now);
+		if (!ip && s->fp)           /* all that is left was set aside for the kernel */
+			ip = dhcp_fastpath_unstock(s->fp, sn);
 	}
 	if (!ip) {
 		s->st.ignored++;
@@ -412,13 +455,7 @@ static void handle_discover(struct dhcp_server *s, const struct dhcp_msg *m,
 		log_msg(LOG_WARNING, "dhcp: no free address for %s in %s", hw, sn->where);
 		return;
 	}
-	struct pool_binding *rel, *b = pool_by_ip(s->pool, ip);
-	/* Hold the address for this client; a live lease of its own stays. */
-	if (!(pool_owned_by(b, m->chaddr, m->hlen) && b->state == POOL_BOUND && b->expires > now)) {
-		b = pool_assign(s->pool, ip, m->chaddr, m->hlen, POOL_OFFERED, now + OFFER_HOLD_SECS, &rel);
-		if (rel)
-			store_binding(s, rel, NULL);
-	}
+	hold_offer(s, m->chaddr, m->hlen, ip, now, now + OFFER_HOLD_SECS);
 	uint8_t buf[DHCP_MAX_MSG];
 	char name[64];
 	struct boot_decision d;
@@ -430,7 +467,7 @@ static void handle_discover(struct dhcp_server *s, const struct dhcp_msg *m,
 	send_now(s, buf, len, &how);
 	s->st.offer++;
 	log_reply(s, "DHCPOFFER", ip, m, &d, booting);
-	note_event(s, m, NEV_DHCP_OFFER, ip, &d, booting);
+	note_event(s, m, NEV_DHCP_OFFER, ip, &d, booting, false);
 }
 
 /* ACK a binding: record it, then send once durable. */
@@ -440,8 +477,8 @@ static void ack_binding(struct dhcp_server *s, const struct dhcp_msg *m,
 {
 	int64_t now = now_secs();
 	struct pool_binding *rel;
-	struct pool_binding *b = pool_assign(s->pool, ip, m->chaddr, m->hlen, POOL_BOUND,
-					     now + lease_secs(s, sn, h), &rel);
+	struct pool_binding *b = assign(s, ip, m->chaddr, m->hlen, POOL_BOUND,
+					now + lease_secs(s, sn, h), &rel);
 	client_hostname(m, h, b->hostname, sizeof(b->hostname));
 	if (rel)
 		store_binding(s, rel, NULL);
@@ -459,7 +496,7 @@ static void ack_binding(struct dhcp_server *s, const struct dhcp_msg *m,
 	reply_route(s, m, DHCPACK, ip, src, false, &a->how);
 	s->st.ack++;
 	log_reply(s, "DHCPACK", ip, m, &d, booting);
-	note_event(s, m, NEV_DHCP_ACK, ip, &d, booting);
+	note_event(s, m, NEV_DHCP_ACK, ip, &d, booting, false);
 	store_binding(s, b, a);
 }
 
@@ -511,6 +548,8 @@ static void handle_request(struct dhcp_server *s, const struct dhcp_msg *m,
 			return;
 		}
 	} else {
+		if (s->fp)                 /* an offer the kernel made, its event not yet read */
+			dhcp_fastpath_claim(s->fp, m->chaddr, m->hlen, ip);
 		struct pool_binding *b = pool_by_ip(s->pool, ip);
 		bool ours = pool_owned_by(b, m->chaddr, m->hlen) && b->state != POOL_DECLINED;
 		if (!pool_in_ranges(sn, ip) || pool_is_reserved(s->pool, ip)) {
@@ -542,6 +581,8 @@ static void handle_decline(struct dhcp_server *s, const struct dhcp_msg *m)
 	b->state = POOL_DECLINED;
 	b->expires = now_secs() + DECLINE_SECS;
 	store_binding(s, b, NULL);
+	if (s->fp)
+		dhcp_fastpath_client_changed(s->fp, m->chaddr, m->hlen);
 	char a[INET_ADDRSTRLEN];
 	log_msg(LOG_WARNING, "DHCPDECLINE of %s: address in use on the network", ipstr(b->ip, a));
 }
@@ -555,6 +596,8 @@ static void handle_release(struct dhcp_server *s, const struct dhcp_msg *m)
 	b->state = POOL_FREE;
 	b->expires = now_secs();
 	store_binding(s, b, NULL);
+	if (s->fp)
+		dhcp_fastpath_client_changed(s->fp, m->chaddr, m->hlen);
 }
 
 /* INFORM: the client has an address already; options and boot info only. */
@@ -582,51 +625,67 @@ static void handle_inform(struct dhcp_server *s, const struct dhcp_msg *m,
 }
 
 /* proxyDHCP (port 67, proxy mode) and the PXE boot server (port 4011, both
- * modes): boot information only, never an address. */
-static void handle_boot_only(struct dhcp_server *s, const struct dhcp_msg *m,
-			     const struct sockaddr_in *src, bool binl)
+ * modes): boot information only, never an address. The reply to m, built
+ * without side effects: its length (0: none), the decision in *d. */
+static size_t build_boot_only(struct dhcp_server *s, const struct dhcp_msg *m, bool binl,
+			      uint8_t *buf, struct boot_decision *d)
 {
 	uint8_t type;
 	if (binl)
 		type = m->msg_type == DHCPREQUEST || m->msg_type == DHCPINFORM ? DHCPACK : 0;
 	else
 		type = m->msg_type == DHCPDISCOVER ? DHCPOFFER : 0;
-	if (!type) {
-		s->st.ignored++;
-		return;
-	}
-	uint8_t buf[DHCP_MAX_MSG];
+	if (!type)
+		return 0;
 	struct dhcp_builder b;
-	struct boot_decision d;
-	struct dhcp_send how;
 	reply_start(s, &b, buf, m, type);
 	if (binl)
 		dhcp_reply_set_ciaddr(&b, m->ciaddr);
-	if (!put_boot(s, &b, m, !binl, 0, &d)) {
-		/* not a network-boot client: the real DHCP server serves it */
-		s->st.ignored++;
-		return;
-	}
-	if (!binl && !d.vendor_class)
+	if (!put_boot(s, &b, m, !binl, 0, d))
+		return 0;       /* not a network-boot client: the real DHCP server serves it */
+	if (!binl && !d->vendor_class)
 		dhcp_put_str(&b, DHO_VENDOR_CLASS, "PXEClient");
 	/* iPXE takes a ProxyDHCPACK only with "PXE options": next-server and
 	 * a boot file, or a boot menu (dhcp_has_pxeopts() in iPXE's dhcp.c).
 	 * A script URL needs no next-server, but without one iPXE drops the
 	 * ACK, retries, gives up and boots nothing. The port-67 offer stays
 	 * without it, so that iPXE does come to port 4011 with its address. */
-	if (binl && d.kind != BOOT_TFTP)
+	if (binl && d->kind != BOOT_TFTP)
 		dhcp_reply_set_addrs(&b, 0, htonl(s->cfg->address));
+	return reply_finish(&b, m);
+}
+
+/* What follows a boot-only reply, sent from here or by the kernel. */
+static void boot_only_sent(struct dhcp_server *s, const struct dhcp_msg *m, bool binl,
+			   const struct boot_decision *d, bool kernel)
+{
 	note_node(s, m, ntohl(m->ciaddr), NULL);
-	reply_route(s, m, type, 0, src, binl, &how);
+	if (binl)
+		s->st.ack++;
+	else
+		s->st.offer++;
+	log_reply(s, binl ? kernel ? "PXE boot ACK (kernel)" : "PXE boot ACK" :
+		  kernel ? "proxyDHCP OFFER (kernel)" : "proxyDHCP OFFER",
+		  ntohl(m->ciaddr), m, d, true);
+	note_event(s, m, binl ? NEV_PXE_ACK : NEV_PROXY_OFFER, ntohl(m->ciaddr), d, true, kernel);
+}
+
+static void handle_boot_only(struct dhcp_server *s, const struct dhcp_msg *m,
+			     const struct sockaddr_in *src, bool binl)
+{
+	uint8_t buf[DHCP_MAX_MSG];
+	struct boot_decision d;
+	struct dhcp_send how;
+	size_t len = build_boot_only(s, m, binl, buf, &d);
+	if (!len) {
+		s->st.ignored++;
+		return;
+	}
+	reply_route(s, m, binl ? DHCPACK : DHCPOFFER, 0, src, binl, &how);
 	if (binl && !m->ciaddr && src->sin_addr.s_addr == 0)
 		how.broadcast = true, how.dst.sin_addr.s_addr = htonl(INADDR_BROADCAST);
-	send_now(s, buf, reply_finish(&b, m), &how);
-	if (type == DHCPOFFER)
-		s->st.offer++;
-	else
-		s->st.ack++;
-	log_reply(s, binl ? "PXE boot ACK" : "proxyDHCP OFFER", ntohl(m->ciaddr), m, &d, true);
-	note_event(s, m, binl ? NEV_PXE_ACK : NEV_PROXY_OFFER, ntohl(m->ciaddr), &d, true);
+	send_now(s, buf, len, &how);
+	boot_only_sent(s, m, binl, &d, false);
 }
 
 void dhcp_server_input(struct dhcp_server *s, const uint8_t *buf, size_t len,
@@ -761,7 +820,7 @@ struct dhcp_server *dhcp_server_new(const struct dhcp_server_opts *o, char *err,
 	s->store = o->store;
 	s->verbosity = o->verbosity;
 	s->nodes = o->nodes;
-	s->fd67 = s->fd4011 = s->evfd = -1;
+	s->fd67 = s->fd4011 = s->evfd = s->watch_fd = -1;
 	s->send = socket_send;
 	s->send_arg = s;
 	pthread_mutex_init(&s->cfg_lock, NULL);
@@ -828,6 +887,8 @@ static void take_new_config(struct dhcp_server *s)
 	pool_set_reserved(s->pool, n);
 	log_msg(LOG_INFO, "dhcp: configuration reloaded (%zu subnets, %zu hosts)", n->nsubnets,
 		n->nhosts);
+	if (s->fp)
+		dhcp_fastpath_sync(s->fp);
 }
 
 /* The sockets are bound to 0.0.0.0, so a broadcast heard on any interface
@@ -888,13 +949,14 @@ static void drain(struct dhcp_server *s, int fd, bool binl)
 
 int dhcp_server_run(struct dhcp_server *s)
 {
-	struct pollfd p[3] = {
+	struct pollfd p[4] = {
 		{ .fd = s->fd67, .events = POLLIN },
 		{ .fd = s->fd4011, .events = POLLIN },
 		{ .fd = s->evfd, .events = POLLIN },
+		{ .fd = s->watch_fd, .events = POLLIN },
 	};
 	while (!atomic_load(&s->stop)) {
-		if (poll(p, 3, -1) < 0) {
+		if (poll(p, s->watch_fd >= 0 ? 4 : 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
@@ -905,6 +967,10 @@ int dhcp_server_run(struct dhcp_server *s)
 				return -errno;
 			take_new_config(s);
 		}
+		/* the kernel's answers first: a REQUEST for a kernel offer
+		 * finds it held */
+		if (s->watch_fd >= 0 && p[3].revents)
+			s->watch_fn(s->watch_arg);
 		if (p[0].revents)
 			drain(s, s->fd67, false);
 		if (p[1].revents)
@@ -975,7 +1041,7 @@ void dhcp_server_stats(struct dhcp_server *s, struct dhcp_server_stats *st)
 	st->discover = s->st.discover, st->offer = s->st.offer, st->request = s->st.request;
 	st->ack = s->st.ack, st->nak = s->st.nak, st->decline = s->st.decline;
 	st->release = s->st.release, st->inform = s->st.inform, st->ignored = s->st.ignored;
-	st->store_errors = s->st.store_errors;
+	st->store_errors = s->st.store_errors, st->kernel = s->st.kernel;
 	if (s->writer)
 		lease_writer_stats(s->writer, &st->commits, &st->lease_rows);
 }
@@ -983,4 +1049,93 @@ void dhcp_server_stats(struct dhcp_server *s, struct dhcp_server_stats *st)
 const struct hist *dhcp_server_latency(struct dhcp_server *s)
 {
 	return &s->latency;
+}
+
+/* ------------------------------------------------------------------ fast path
+ * The hooks user/dhcp/dhcp_fastpath.c uses (dhcp_server_hooks.h): the
+ * server's own reply builder for the kernel's templates, and the
+ * bookkeeping of answers the kernel sent. DHCP thread only. */
+
+void dhcp_server_set_fastpath(struct dhcp_server *s, struct dhcp_fastpath *fp)
+{
+	s->fp = fp;
+}
+
+void dhcp_server_watch(struct dhcp_server *s, int fd, void (*fn)(void *), void *arg)
+{
+	s->watch_fd = fd;
+	s->watch_fn = fn;
+	s->watch_arg = arg;
+}
+
+struct dhcp_pool *dhcp_server_pool(struct dhcp_server *s)
+{
+	return s->pool;
+}
+
+const struct rb_config *dhcp_server_config(const struct dhcp_server *s)
+{
+	return s->cfg;
+}
+
+size_t dhcp_server_offer_for(struct dhcp_server *s, const struct dhcp_msg *m, uint32_t ip,
+			     const struct rb_host *h, const char *hostname, uint8_t *buf)
+{
+	struct boot_decision d;
+	bool booting;
+	const struct rb_subnet *sn = subnet_of_request(s, m);
+	if (!sn)
+		return 0;
+	return build_lease_reply(s, buf, m, DHCPOFFER, ip, sn, h, hostname, &d, &booting);
+}
+
+size_t dhcp_server_boot_reply_for(struct dhcp_server *s, const struct dhcp_msg *m, bool binl,
+				  uint8_t *buf)
+{
+	struct boot_decision d;
+	return build_boot_only(s, m, binl, buf, &d);
+}
+
+void dhcp_server_hold_offer(struct dhcp_server *s, const uint8_t mac[6], uint32_t ip, int64_t when)
+{
+	hold_offer(s, mac, 6, ip, now_secs(), when + OFFER_HOLD_SECS);
+}
+
+void dhcp_server_kernel_sent(struct dhcp_server *s, const struct dhcp_msg *m, bool binl,
+			     uint32_t ip)
+{
+	s->st.kernel++;
+	if (binl || s->cfg->proxy_dhcp) {
+		struct boot_decision d;
+		uint8_t buf[DHCP_MAX_MSG];
+		if (build_boot_only(s, m, binl, buf, &d))
+			boot_only_sent(s, m, binl, &d, true);
+		return;
+	}
+	const struct rb_host *h = m->htype == 1 && m->hlen == 6 ? rb_host_by_mac(s->cfg, m->chaddr) : NULL;
+	const struct rb_subnet *sn = subnet_of_request(s, m);
+	uint8_t buf[DHCP_MAX_MSG];
+	char name[64];
+	struct boot_decision d;
+	bool booting = false;
+	client_hostname(m, h, name, sizeof(name));
+	if (sn)
+		build_lease_reply(s, buf, m, DHCPOFFER, ip, sn, h, name, &d, &booting);
+	s->st.discover++;
+	s->st.offer++;
+	log_reply(s, "DHCPOFFER (kernel)", ip, m, &d, booting);
+	note_event(s, m, NEV_DHCP_OFFER, ip, &d, booting, true);
+}
+
+int dhcp_server_each_lease(struct dhcp_server *s, void (*fn)(const struct lease *l, void *arg),
+			   void *arg)
+{
+	char err[256];
+	if (!s->store)
+		return 0;
+	if (lease_store_load(s->store, fn, arg, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "dhcp: %s", err);
+		return -1;
+	}
+	return 0;
 }

@@ -15,6 +15,7 @@ struct lease_store;
 struct node_table;
 struct hist;
 struct dhcp_server;
+struct dhcp_fastpath;
 
 struct dhcp_server_opts {
 	struct rb_config *cfg;        /* the server owns it from now on */
@@ -49,9 +50,20 @@ void dhcp_server_stop(struct dhcp_server *s);
 void dhcp_server_offer_config(struct dhcp_server *s, struct rb_config *cfg);
 void dhcp_server_free(struct dhcp_server *s);
 
+/* The eBPF fast path (dhcp_fastpath.h): the server keeps it told of every
+ * change to its addresses and refills it on reload. Before
+ * dhcp_server_run(), or on the DHCP thread. */
+void dhcp_server_set_fastpath(struct dhcp_server *s, struct dhcp_fastpath *fp);
+/* One more fd for the DHCP thread to wait on: fn(arg) runs when it is
+ * readable, before the sockets are read (the fast path's ring buffer, so
+ * that a REQUEST finds the kernel's offer already held). Before
+ * dhcp_server_run(). */
+void dhcp_server_watch(struct dhcp_server *s, int fd, void (*fn)(void *), void *arg);
+
 struct dhcp_server_stats {
 	unsigned long long received, malformed, discover, offer, request, ack, nak,
-		decline, release, inform, ignored, commits, lease_rows, store_errors;
+		decline, release, inform, ignored, commits, lease_rows, store_errors,
+		kernel;       /* replies the eBPF fast path sent (counted in offer/ack too) */
 };
 void dhcp_server_stats(struct dhcp_server *s, struct dhcp_server_stats *st);
 /* Time from a request's arrival to its reply leaving (an ACK: after its
