@@ -39,8 +39,13 @@
 #define REQ_BUF         600
 #define CLASS_BASES     6              /* {none, PXE, HTTP} x {iPXE or not} */
 
+/* A parameter set's id never names other contents while a client entry
+ * may still hold it: an id no sync needed any more is written empty (the
+ * program passes such clients up) and is reused only from the sync after
+ * that, which has rewritten every entry. */
 struct pset {
-	uint16_t len;
+	uint16_t len;                  /* 0: free */
+	uint32_t used;                 /* the last sync (gen) that needed it */
 	uint8_t opts[RB_DHCP_PSET_MAX];
 };
 
@@ -55,8 +60,8 @@ struct dhcp_fastpath {
 	/* full server */
 	const struct rb_subnet *sn;    /* the subnet kernel offers come from, or NULL */
 	uint32_t new_pset;             /* parameters of clients that are no host */
-	struct pset *psets;            /* by id; contents never change under an id */
-	size_t npsets;
+	struct pset *psets;            /* by id */
+	size_t npsets;                 /* ids handed out (some may be free again) */
 	uint32_t *aside;               /* set aside for the stock, not yet taken (host order) */
 	size_t naside, capaside;
 	unsigned long long pushed, taken_base;
@@ -392,22 +397,40 @@ static int pset_of(struct dhcp_fastpath *fp, const struct rb_host *h, uint32_t *
 	free(m);
 	if (!ok)
 		return -1;
+	size_t free_id = fp->npsets;
 	for (size_t i = 0; i < fp->npsets; i++) {
-		if (fp->psets[i].len == c.b_len && !memcmp(fp->psets[i].opts, rep + c.b, c.b_len)) {
+		struct pset *p = &fp->psets[i];
+		if (p->len == c.b_len && !memcmp(p->opts, rep + c.b, c.b_len)) {
+			p->used = fp->gen;
 			*id = (uint32_t)i;
 			return 0;
 		}
+		if (free_id == fp->npsets && p->used + 1 < fp->gen)
+			free_id = i;               /* needed by neither this sync nor the last */
 	}
-	if (fp->npsets == RB_DHCP_PSETS)
+	if (free_id == RB_DHCP_PSETS)
 		return -1;
-	struct pset *n = realloc(fp->psets, (fp->npsets + 1) * sizeof(*n));
-	if (!n)
-		return -1;
-	fp->psets = n;
-	n[fp->npsets].len = (uint16_t)c.b_len;
-	memcpy(n[fp->npsets].opts, rep + c.b, c.b_len);
-	*id = (uint32_t)fp->npsets++;
+	if (free_id == fp->npsets) {
+		struct pset *n = realloc(fp->psets, (fp->npsets + 1) * sizeof(*n));
+		if (!n)
+			return -1;
+		fp->psets = n;
+		fp->npsets++;
+	}
+	struct pset *p = &fp->psets[free_id];
+	p->len = (uint16_t)c.b_len;
+	p->used = fp->gen;
+	memcpy(p->opts, rep + c.b, c.b_len);
+	*id = (uint32_t)free_id;
 	return 0;
+}
+
+static size_t psets_in_use(const struct dhcp_fastpath *fp)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < fp->npsets; i++)
+		n += fp->psets[i].used == fp->gen;
+	return n;
 }
 
 static int write_psets(struct dhcp_fastpath *fp, unsigned set)
@@ -416,8 +439,10 @@ static int write_psets(struct dhcp_fastpath *fp, unsigned set)
 	for (uint32_t i = 0; i < fp->npsets; i++) {
 		uint32_t k = set * RB_DHCP_PSETS + i;
 		memset(&v, 0, sizeof(v));
-		v.len = fp->psets[i].len;
-		memcpy(v.opts, fp->psets[i].opts, v.len);
+		if (fp->psets[i].used == fp->gen) {
+			v.len = fp->psets[i].len;
+			memcpy(v.opts, fp->psets[i].opts, v.len);
+		}
 		if (bpf_map_update_elem(fp->fd_psets, &k, &v, BPF_ANY)) {
 			log_msg(LOG_ERR, "dhcp fast path: parameter set: %s", strerror(errno));
 			return -1;
@@ -792,7 +817,7 @@ static int sync_all(struct dhcp_fastpath *fp, bool start)
 		write_clients(fp, start);
 	stock_sync(fp);
 	log_msg(LOG_INFO, "dhcp fast path: %zu templates, %zu parameter sets, %zu addresses in stock",
-		fp->templates, fp->npsets, stock_left(fp));
+		fp->templates, psets_in_use(fp), stock_left(fp));
 	return 0;
 }
 
@@ -863,7 +888,7 @@ void dhcp_fastpath_stats(const struct dhcp_fastpath *fp, struct dhcp_fastpath_st
 {
 	memset(st, 0, sizeof(*st));
 	st->templates = fp->templates;
-	st->psets = fp->npsets;
+	st->psets = psets_in_use(fp);
 	st->stock = stock_left((struct dhcp_fastpath *)fp);
 	st->events = fp->events;
 	st->kernel_offers = fp->kernel_offers;

@@ -449,10 +449,27 @@ static void test_reload(void **state)
 	ref = new_server(false);
 	attach(true, 8);
 	struct req r = { FW(edk2_x64), .client = 0x777, .bcast = true };
+	struct req special = { FW(edk2_x64), .client = 0x77a, .bcast = true };
 	assert_int_equal(kernel_like("before the reload", &r, ref), 0);
-	dhcp_server_offer_config(srv, load(false));    /* also syncs the fast path */
-	dhcp_server_offer_config(ref, load(false));
-	assert_int_equal(kernel_like("after the reload", &r, ref), 0);
+	assert_int_equal(kernel_like("its own options, before", &special, ref), 0);
+	/* every reload changes the options of one host and of the subnet:
+	 * parameter sets come and go, the kernel follows each time */
+	for (int i = 0; i < 4; i++) {
+		char text[2048];
+		snprintf(text, sizeof(text), "%s", conf_text);
+		char *router = strstr(text, "router 10.1.0.2\n");
+		char *lease = strstr(text, "lease-time 600");
+		assert_true(router && lease);
+		router[14] = (char)('3' + i);
+		lease[12] = (char)('1' + i);
+		dhcp_server_offer_config(srv, config_from(dir, text));   /* syncs the fast path */
+		dhcp_server_offer_config(ref, config_from(dir, text));
+		assert_int_equal(kernel_like("after a reload", &r, ref), 0);
+		assert_int_equal(kernel_like("its own options, after", &special, ref), 0);
+		struct dhcp_fastpath_stats st;
+		dhcp_fastpath_stats(fp, &st);
+		assert_int_equal(st.psets, 2);
+	}
 	detach();
 }
 
