@@ -66,6 +66,7 @@ struct dhcp_fastpath {
 	size_t naside, capaside;
 	unsigned long long pushed, taken_base;
 	unsigned long long events, kernel_offers, conflicts;
+	bool adopting;                 /* the first sync: the maps may be a previous daemon's */
 };
 
 /* ------------------------------------------------------------------ helpers */
@@ -511,6 +512,20 @@ static int take_koffer(struct dhcp_fastpath *fp, const struct rb_dhcp_client *e)
 	return 0;
 }
 
+/* An entry that stands for an offer the server does not hold for its
+ * client: one the kernel made (its event still on its way, or made while
+ * no daemon ran) or, when a new daemon adopts the maps, one the last
+ * daemon made (offers live in memory only; bound leases come back from
+ * the lease store and are held already). */
+static bool unheld_offer(struct dhcp_fastpath *fp, const struct rb_dhcp_client *e)
+{
+	if (e->kind != RB_DHCP_CL_KOFFER && !(fp->adopting && e->kind == RB_DHCP_CL_ADDR))
+		return false;
+	if (!e->expires_ns || (int64_t)e->expires_ns <= mono_ns())
+		return false;                   /* a reservation, or over */
+	return !pool_owned_by(pool_by_ip(pool(fp), ntohl(e->ip_be)), e->mac, 6);
+}
+
 void dhcp_fastpath_client_changed(struct dhcp_fastpath *fp, const uint8_t *hw, uint8_t hwlen)
 {
 	struct rb_dhcp_client_key k = { 0 };
@@ -519,12 +534,10 @@ void dhcp_fastpath_client_changed(struct dhcp_fastpath *fp, const uint8_t *hw, u
 	if (!fp || hwlen != 6 || cfg(fp)->proxy_dhcp)
 		return;
 	memcpy(k.mac, hw, 6);
-	/* An offer the kernel made that the server does not hold yet (its
-	 * event still on its way, or made while no daemon ran): hold it first
-	 * (which rewrites the entry), never overwrite it. */
+	/* An offer the server does not hold: hold it first (which rewrites
+	 * the entry), never overwrite it. */
 	if (!bpf_map_lookup_elem_flags(fp->fd_clients, &k, &cur, BPF_F_LOCK) &&
-	    cur.kind == RB_DHCP_CL_KOFFER &&
-	    !pool_owned_by(pool_by_ip(pool(fp), ntohl(cur.ip_be)), hw, 6) && !take_koffer(fp, &cur))
+	    unheld_offer(fp, &cur) && !take_koffer(fp, &cur))
 		return;
 	entry_for(fp, hw, &e);
 	if (e.kind == RB_DHCP_CL_NEW && e.pset == fp->new_pset && !e.host_len && !e.flags) {
@@ -813,8 +826,10 @@ static int sync_all(struct dhcp_fastpath *fp, bool start)
 		return -1;
 	}
 	fp->set = next;
+	fp->adopting = start;
 	if (full)
 		write_clients(fp, start);
+	fp->adopting = false;
 	stock_sync(fp);
 	log_msg(LOG_INFO, "dhcp fast path: %zu templates, %zu parameter sets, %zu addresses in stock",
 		fp->templates, psets_in_use(fp), stock_left(fp));

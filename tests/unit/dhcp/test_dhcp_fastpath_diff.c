@@ -440,6 +440,96 @@ static void test_stock(void **state)
 	detach();
 }
 
+static int drop_event(void *ctx, void *data, size_t len)
+{
+	(void)ctx, (void)data, (void)len;
+	return 0;
+}
+
+/* The yiaddr of the kernel's answer to a DISCOVER from `client`. */
+static uint32_t kernel_offer(unsigned client)
+{
+	struct req r = { FW(edk2_x64), .client = client, .bcast = true };
+	uint8_t f[2048], out[2048];
+	uint32_t outlen, yi;
+	size_t n = frame(&r, f);
+	assert_int_equal(run(P_TC, f, n, out, &outlen), TC_REDIR_);
+	memcpy(&yi, out + 42 + 16, 4);
+	return yi;
+}
+
+/* REQUEST of yi (network order) by client, to the server: its ACK? */
+static bool acked(unsigned client, uint32_t yi)
+{
+	struct opt o[3] = { REQ, O(54, "\x0a\x01\x00\x01"), { 50, (const char *)&yi, 4 } };
+	struct req q = { o, 3, .client = client, .bcast = true };
+	struct sent d;
+	return server_answer(srv, &q, &d) && d.pkt[242] == DHCPACK && !memcmp(d.pkt + 16, &yi, 4);
+}
+
+/* A daemon that dies leaves the maps; the next one adopts them: offers
+ * the kernel made meanwhile (their events lost) are held, the stock is
+ * taken over, leases go on being offered, nothing is offered twice. */
+static void test_restart(void **state)
+{
+	(void)state;
+	NEED_BPF();
+	srv = new_server(false);
+	attach(false, 8);
+	uint32_t seen[32];
+	unsigned n = 0;
+	seen[n++] = htonl(0);
+	uint32_t leased = htonl(0);
+	{
+		struct req r = { FW(edk2_x64), .client = 0x600, .bcast = true };
+		struct sent d;
+		assert_true(server_answer(srv, &r, &d));
+		memcpy(&leased, d.pkt + 16, 4);
+		assert_true(acked(0x600, leased));
+	}
+	seen[n++] = leased;
+	/* two kernel offers the daemon took up (offers live in its memory
+	 * only), one whose event it never read */
+	uint32_t koffer[3];
+	for (unsigned i = 0; i < 3; i++) {
+		seen[n++] = koffer[i] = kernel_offer(0x601 + i);
+		if (i < 2)
+			ring_buffer__consume(g.events);
+	}
+	/* the daemon dies */
+	struct ring_buffer *lost = ring_buffer__new(bpf_map__fd(g.tc->maps.rb_events), drop_event,
+						    NULL, NULL);
+	ring_buffer__free(g.events);
+	g.events = NULL;
+	ring_buffer__consume(lost);
+	ring_buffer__free(lost);
+	dhcp_server_set_fastpath(srv, NULL);
+	dhcp_fastpath_free(fp);
+	dhcp_server_free(srv);
+	lease_store_close(stores[0]);
+	/* the next one, on the same lease store and maps */
+	char err[256], sub[128];
+	snprintf(sub, sizeof(sub), "%s/srv", dir);
+	stores[0] = lease_store_open(sub, err, sizeof(err));
+	assert_non_null(stores[0]);
+	struct dhcp_server_opts o = { .cfg = load(false), .no_sockets = true, .store = stores[0] };
+	srv = dhcp_server_new(&o, err, sizeof(err));
+	assert_non_null(srv);
+	dhcp_server_set_sender(srv, capture, NULL);
+	attach(false, 8);
+	for (unsigned i = 0; i < 3; i++)
+		assert_true(acked(0x601 + i, koffer[i]));
+	assert_int_equal(kernel_offer(0x600), leased);
+	for (unsigned c = 0x610; c < 0x620; c++) {
+		uint32_t yi = kernel_offer(c);
+		ring_buffer__consume(g.events);
+		for (unsigned j = 0; j < n; j++)
+			assert_int_not_equal(yi, seen[j]);
+		seen[n++] = yi;
+	}
+	detach();
+}
+
 /* A reload keeps the kernel answering and takes up the new configuration. */
 static void test_reload(void **state)
 {
@@ -723,6 +813,7 @@ int main(void)
 		cmocka_unit_test(test_request_before_event),
 		cmocka_unit_test(test_stock),
 		cmocka_unit_test(test_reload),
+		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_passes),
 		cmocka_unit_test(test_cut_everywhere),
 	};
