@@ -102,9 +102,10 @@ $(B)/bpf/%.skel.h: $(B)/bpf/%.bpf.o
 
 all: $(BPF_OBJ) $(BPF_SKEL)
 
-# Whatever includes a skeleton waits for all of them.
-$(patsubst %.c,$(B)/obj/%.o,$(wildcard user/fastpath/*.c tests/unit/fastpath/*.c)) \
-$(patsubst %.c,$(B)/san/%.o,$(wildcard user/fastpath/*.c tests/unit/fastpath/*.c)): | $(BPF_SKEL)
+# Whatever may include a skeleton (the fast path's userspace, the DHCP
+# server's side of it, any unit test) waits for all of them.
+SKEL_USERS := $(wildcard user/fastpath/*.c user/dhcp/*.c tests/unit/*/*.c)
+$(patsubst %.c,$(B)/obj/%.o,$(SKEL_USERS)) $(patsubst %.c,$(B)/san/%.o,$(SKEL_USERS)): | $(BPF_SKEL)
 
 # One static library per part (and its ASan/UBSan twin).
 define part_rules
