@@ -196,3 +196,26 @@ $(B)/tools/bpf_verify: tests/tools/bpf_verify.c
 all: $(B)/tools/bpf_verify
 e2e: $(B)/tools/bpf_verify $(BPF_OBJ)
 # --- end of tests/e2e/bpf_verifier.sh -------------------------------------------
+
+# --- kern/: the kernel module rackboot.ko (issue 13) -----------------------------
+# make module [KDIR=<kernel tree>]: build/kern/rackboot.ko, with module BTF for its
+# kfuncs (kern/build.sh; any warning fails it). Default KDIR: the headers of the
+# Debian 12 kernel in build/images (MANIFEST), fetched by kern/fetch-headers.sh
+# into build/kern with the vmlinux and resolve_btfids its BTF needs.
+# The BPF programs that call the kfuncs build with -DRB_KMOD -Ikern: the module's
+# test programs (tests/tools/kmod_test.bpf.c, run by the static
+# build/tools/kmod_test in tests/e2e/kmod_module.sh's guest).
+.PHONY: module
+module:
+	@bash kern/build.sh $(KDIR)
+
+KMOD_BPF_CFLAGS = $(BPF_CFLAGS) -DRB_KMOD -Ikern -Itests/tools
+$(B)/tools/kmod_test.bpf.o: tests/tools/kmod_test.bpf.c $(B)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(KMOD_BPF_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/tools/kmod_test: tests/tools/kmod_test.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) -Ikern -Itests/tools -MMD -MP -O2 -g -static -o $@ $< -lbpf -lelf -lz
+all: $(B)/tools/kmod_test $(B)/tools/kmod_test.bpf.o
+e2e: $(B)/tools/kmod_test $(B)/tools/kmod_test.bpf.o
+# --- end of kern/ -------------------------------------------------------------------

@@ -21,6 +21,10 @@ PKGS=(
   # busybox-static are only downloaded by images/build.sh, never installed
   # (busybox-static conflicts with busybox, which the tests use).
   qemu-system-x86 ipxe-qemu ovmf cpio
+  # the kernel module (kern/, issue 13): pahole for module BTF, xz for the
+  # vmlinux inside Debian's vmlinuz. The kernel headers and source are only
+  # downloaded into build/kern by kern/fetch-headers.sh, never installed.
+  dwarves xz-utils
   # benchmark plots
   gnuplot-nox
 )

@@ -1,0 +1,92 @@
+# Sourced by the rackboot.ko tests (tests/e2e/kmod_*.sh) after lib-e2e.sh:
+# the module built for the guest kernel, and one guest of Debian 12's kernel
+# booted straight from build/images/vmlinuz with a test initramfs, its report
+# read back from the serial console.
+
+# rackboot.ko for build/images' kernel (kern/build.sh fetches the headers the
+# first time, never installs them); a copy in $WORK/g/. Sets KPKG.
+kmod_build() {
+  local t0=$EPOCHREALTIME
+  KPKG=$(awk '$1 == "kernel" { print $2, $3 }' "$IMAGES/MANIFEST")   # linux-image-6.1.0-N-amd64 6.1.x-y
+  if bash "$ROOT/kern/build.sh" >"$WORK/module-build.log" 2>&1; then
+    ok "make module: $(tail -1 "$WORK/module-build.log" | sed 's/^kern: //') against the headers of $KPKG ($(e2e_secs "$t0")s)"
+  else
+    fail "make module (kern/build.sh) against the headers of $KPKG"
+    tail -40 "$WORK/module-build.log" | sed 's/^/  # /'
+    exit 1
+  fi
+  mkdir -p "$WORK/g"
+  cp "$ROOT/build/kern/rackboot.ko" "$WORK/g/" || { fail "cannot copy build/kern/rackboot.ko"; exit 1; }
+}
+
+# The build outputs a test takes into its guest exist and are newer than
+# their sources (make -q), or the test fails saying what to run.
+kmod_fresh() { # build/... paths
+  local f
+  for f in "$@"; do
+    [ -s "$ROOT/$f" ] || { fail "$f missing (run make)"; exit 1; }
+  done
+  make -C "$ROOT" -q "$@" >/dev/null 2>&1
+  case $? in
+    0) ;;
+    1) fail "$* older than their sources (run make)"; exit 1 ;;
+    *) fail "make -q cannot tell whether $* are up to date (Makefile broken?)"; exit 1 ;;
+  esac
+}
+
+# Boot guest NAME from build/images/vmlinuz with an initramfs of
+# tests/tools/kmod-guest-init, TEST as its /test.sh and the SRC=DEST files
+# given (tests/tools/guest-initramfs.sh); QEMU_ARGS (an array, default no
+# network) go on QEMU's command line, KMOD_APPEND on the kernel's. The
+# guest prints "MARK-BEGIN kernel=<release> ...", TAP lines, "MARK-DMESG
+# <kernel log line>"s and "MARK-END rc=<n> oops=<n>"; they become this test's:
+# the kernel must be Debian 12's, every TAP line counts, a kernel BUG,
+# WARNING or Oops fails. Leaves the block in $WORK/NAME.out and the guest's
+# exit status in GUEST_RC.
+kmod_guest() { # name, test, SRC=DEST...
+  local name=$1 test=$2 mark=RACKBOOT-KMOD fields kver oops; shift 2
+  cp "$IMAGES/vmlinuz" "$IMAGES/initrd.img" "$WORK/" || { fail "cannot copy the images"; exit 1; }
+  BASE_INITRD=$WORK/initrd.img bash "$ROOT/tests/tools/guest-initramfs.sh" "$WORK/$name-initrd.img" \
+    "$ROOT/tests/tools/kmod-guest-init" "$test=/test.sh" "$@" >"$WORK/$name-initramfs.log" 2>&1 ||
+    { fail "tests/tools/guest-initramfs.sh built $name's initramfs"; sed 's/^/  # /' "$WORK/$name-initramfs.log"; exit 1; }
+  local qargs=(-nic none)
+  [ -z "${QEMU_ARGS+set}" ] || qargs=("${QEMU_ARGS[@]}")
+  if [ -z "${_KMOD_NS:-}" ]; then netns_add "$NS_SRV"; _KMOD_NS=1; fi   # QEMU runs there
+  qemu_boot "$name" "${qargs[@]}" -kernel "$WORK/vmlinuz" -initrd "$WORK/$name-initrd.img" \
+    -append "console=ttyS0 quiet panic=-1 ${KMOD_APPEND:-}"
+  # the block, then "kernel rc oops" of its first and last lines
+  plain_log "$WORK/$name.serial.log" |
+    awk -v m="$mark" 'index($0, m "-BEGIN") { $0 = substr($0, index($0, m "-BEGIN")); on = 1 }
+                      on { print } on && index($0, m "-END") == 1 { exit }' >"$WORK/$name.out"
+  fields=$(awk -v m="$mark" '
+    index($0, m "-BEGIN") == 1 { for (i = 2; i <= NF; i++) if ($i ~ /^kernel=/) k = substr($i, 8) }
+    index($0, m "-END") == 1 { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }; e = 1 }
+    END { if (e) print k, v["rc"], v["oops"] }' "$WORK/$name.out")
+  read -r kver GUEST_RC oops <<<"$fields"
+  if [ -z "$GUEST_RC" ]; then
+    fail "$name: the guest's report ($mark-BEGIN ... $mark-END) on the serial console" \
+         "(QEMU status $BOOT_RC after ${BOOT_SECS}s, bound ${BOOT_BOUND}s)"
+    echo "  # --- the last lines of the serial console ---"
+    plain_log "$WORK/$name.serial.log" | tail -60 | sed 's/^/  # /'
+    exit 1
+  fi
+  if [[ "$kver" == 6.1.* ]] && [ "${KPKG%% *}" = "linux-image-$kver" ]; then
+    ok "$name: guest kernel $kver is Debian 12's ($KPKG, build/images/vmlinuz)"
+  else
+    fail "$name: guest kernel '$kver' is Debian 12's 6.1 ($KPKG in build/images/MANIFEST)"
+  fi
+  echo "# $name: the guest's tests exited $GUEST_RC; it booted and powered off in ${BOOT_SECS}s"
+  grep -aE '^(ok |not ok |  # )' "$WORK/$name.out"
+  _failures=$((_failures + $(grep -ac '^not ok ' "$WORK/$name.out")))
+  [ "$GUEST_RC" = 0 ] || grep -aq '^not ok ' "$WORK/$name.out" ||
+    fail "$name: the guest's tests exited $GUEST_RC without a failure line"
+  echo "# $name: the guest kernel's log of the module:"
+  sed -n "s/^$mark-DMESG /  # /p" "$WORK/$name.out"
+  if [ "$oops" = 0 ]; then
+    ok "$name: the guest kernel logged no BUG, WARNING or Oops"
+  else
+    fail "$name: the guest kernel logged no BUG, WARNING or Oops ($oops such lines, above)"
+  fi
+  [ "$BOOT_RC" = 0 ] ||
+    fail "$name: the VM powered itself off (QEMU status $BOOT_RC after ${BOOT_SECS}s, 124 = the ${BOOT_BOUND}s bound, 125 = a dead end)"
+}
