@@ -669,6 +669,21 @@ static void refill(struct dhcp_fastpath *fp, bool always)
 	}
 }
 
+/* Hold every offer the kernel made that the server does not hold yet
+ * (its client entry says KOFFER; its event may not be read yet). */
+static void hold_kernel_offers(struct dhcp_fastpath *fp)
+{
+	struct rb_dhcp_client_key k, *prev = NULL;
+	struct rb_dhcp_client e;
+
+	while (!bpf_map_get_next_key(fp->fd_clients, prev, &k)) {
+		if (!bpf_map_lookup_elem_flags(fp->fd_clients, &k, &e, BPF_F_LOCK) &&
+		    e.kind == RB_DHCP_CL_KOFFER && unheld_offer(fp, &e))
+			take_koffer(fp, &e);
+		prev = &k;
+	}
+}
+
 /* Take the stock back: what is still valid goes back in, in its order
  * (adopting a previous daemon's stock at start); then top it up. */
 static void stock_sync(struct dhcp_fastpath *fp)
@@ -686,6 +701,13 @@ static void stock_sync(struct dhcp_fastpath *fp)
 		}
 		got[n++] = ntohl(v);
 	}
+	/* The stock is empty now, so the kernel takes nothing more from it;
+	 * what it took before (while this daemon started, or while none ran)
+	 * is on its clients' entries: hold those before choosing new
+	 * addresses, or one could go into the stock again and be offered
+	 * twice. */
+	if (!cfg(fp)->proxy_dhcp)
+		hold_kernel_offers(fp);
 	fp->taken_base = stock_taken(fp);
 	fp->pushed = 0;
 	for (size_t i = 0; i < n; i++) {
