@@ -173,8 +173,8 @@ check "the proxy sent $(wc -l <"$O/proxy-sent.txt") DHCP replies, every one with
 check "the proxy sent no ACK on port 67 (it answers REQUESTs only on 4011)" \
   eval '! grep -E "sport=67 .* type=ACK " "$O/proxy-sent.txt"'
 check "rackbootd's log: no DHCPOFFER/DHCPACK of an address, proxyDHCP OFFERs of 0.0.0.0 only" \
-  eval '! grep -E "^DHCP(OFFER|ACK) " "$WORK/rackbootd.log" && grep -q "^proxyDHCP OFFER 0\.0\.0\.0 " "$WORK/rackbootd.log" &&
-        ! grep -E "^proxyDHCP OFFER " "$WORK/rackbootd.log" | grep -v "^proxyDHCP OFFER 0\.0\.0\.0 "'
+  eval '! grep -E "^DHCP(OFFER|ACK) " "$WORK/rackbootd.log" && grep -Eq "^proxyDHCP OFFER( \(kernel\))? 0\.0\.0\.0 " "$WORK/rackbootd.log" &&
+        ! grep -E "^proxyDHCP OFFER " "$WORK/rackbootd.log" | grep -Ev "^proxyDHCP OFFER( \(kernel\))? 0\.0\.0\.0 "'
 check "proxy mode keeps no lease store" test ! -e "$WORK/state"
 check "rackbootd still running" kill -0 "$RB_PID"
 finish

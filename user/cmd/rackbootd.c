@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "dhcp/dhcp_fastpath.h"
 #include "dhcp/dhcp_server.h"
 #include "http/http_server.h"
 #include "dhcp/lease_store.h"
@@ -425,6 +426,7 @@ static void daemon_metrics(struct mbuf *b, void *arg)
 		{ "type=\"request\"", d.request }, { "type=\"ack\"", d.ack }, { "type=\"nak\"", d.nak },
 		{ "type=\"decline\"", d.decline }, { "type=\"release\"", d.release },
 		{ "type=\"inform\"", d.inform }, { "type=\"ignored\"", d.ignored },
+		{ "type=\"answered_in_kernel\"", d.kernel },
 	};
 	for (size_t i = 0; i < sizeof(dm) / sizeof(dm[0]); i++)
 		metric_sample(b, "rackboot_dhcp_messages_total", dm[i].l, dm[i].v);
@@ -466,6 +468,48 @@ static void daemon_metrics(struct mbuf *b, void *arg)
 	metric_sample(b, "rackboot_tftp_kernel_sessions_total", "event=\"taken_back\"",
 		      sum.kernel_taken_back);
 	fastpath_metrics(b, m->fp);
+}
+
+/* The DHCP side of the fast path reads the programs' maps by name and
+ * their events in the DHCP thread, before it reads its sockets (so that a
+ * REQUEST finds the kernel's OFFER held). TFTP records need no action:
+ * the transfer's socket tells its loop. */
+static int fastpath_map_of(const void *fp, const char *name)
+{
+	return fastpath_map_fd(fp, name);
+}
+
+static void fastpath_record(void *dfp, const void *rec, size_t len)
+{
+	dhcp_fastpath_event(dfp, rec, len);
+}
+
+static void fastpath_drain(void *fp)
+{
+	fastpath_poll_events(fp, 0);
+}
+
+/* DHCP answered in the kernel: NULL (and a log line) when it cannot be. */
+static struct dhcp_fastpath *dhcp_kernel(struct fastpath *fp, struct rb_config *cfg,
+					  struct dhcp_server *dhcp)
+{
+	char err[512];
+	struct dhcp_fastpath_opts o = { 0 };
+	struct dhcp_fastpath *dfp = NULL;
+	/* XDP may answer only where XDP_TX delivers: a NIC driver's native
+	 * XDP, never veth or generic XDP's loop back into the stack */
+	o.xdp = !strcmp(fastpath_mode(fp), "xdp-native+tc");
+	if (!dhcp_fastpath_probe(cfg, &o.link, err, sizeof(err)))
+		dfp = dhcp_fastpath_new(dhcp, fastpath_map_of, fp, &o, err, sizeof(err));
+	if (!dfp || fastpath_set_event_handler(fp, fastpath_record, dfp)) {
+		log_msg(LOG_WARNING, "DHCP stays in userspace (the fast path serves TFTP only): %s",
+			dfp ? "cannot read the programs' events" : err);
+		dhcp_fastpath_free(dfp);
+		return NULL;
+	}
+	dhcp_server_set_fastpath(dhcp, dfp);
+	dhcp_server_watch(dhcp, fastpath_events_fd(fp), fastpath_drain, fp);
+	return dfp;
 }
 
 /* A TFTP transfer ended: on the timeline of the node at that address. */
@@ -645,6 +689,7 @@ int main(int argc, char **argv)
 	for (int i = 0; kernel && i < nloops; i++)
 		if (loops[i].tftp)
 			tftp_server_set_kernel(loops[i].tftp, kernel);
+	struct dhcp_fastpath *dfp = fp ? dhcp_kernel(fp, cfg, dhcp) : NULL;
 
 	dm.dhcp = dhcp;
 	dm.fp = fp;
@@ -727,6 +772,7 @@ int main(int argc, char **argv)
 		pthread_join(loops[i].thread, NULL);
 	struct dhcp_server_stats st;
 	dhcp_server_stats(dhcp, &st);
+	dhcp_fastpath_free(dfp);     /* the maps stay for the next daemon */
 	dhcp_server_free(dhcp);      /* flushes the lease writer first */
 	log_msg(LOG_NOTICE, "stopped: %llu DHCP packets, %llu malformed, %llu offers, %llu acks, "
 		"%llu naks, %llu lease commits (%llu rows); %llu HTTP requests",

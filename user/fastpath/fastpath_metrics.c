@@ -23,6 +23,9 @@ static const char *const labels[RB_CNT__N] = {
 	[RB_CNT_DHCP_PROXY_OFFER]  = "kind=\"dhcp_discover\",verdict=\"proxy_offered\"",
 	[RB_CNT_DHCP_PROXY_ACK]    = "kind=\"dhcp_request_4011\",verdict=\"acked\"",
 	[RB_CNT_DHCP_PASS]         = "kind=\"dhcp\",verdict=\"passed\"",
+	[RB_CNT_DHCP_STOCK_TAKEN]  = "kind=\"dhcp_discover\",verdict=\"stock_address_taken\"",
+	[RB_CNT_DHCP_STOCK_EMPTY]  = "kind=\"dhcp_discover\",verdict=\"stock_empty_passed\"",
+	[RB_CNT_DHCP_TX_FAIL]      = "kind=\"dhcp\",verdict=\"build_failed\"",
 	[RB_CNT_EVENT_LOST]        = "kind=\"event\",verdict=\"lost\"",
 };
 
