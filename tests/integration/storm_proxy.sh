@@ -69,7 +69,8 @@ import json, re, sys
 d = json.load(open(sys.argv[1]))
 log = open(sys.argv[2], errors="replace").read()
 # PXE boot ACK <ciaddr> to <mac> (<why>: <file>), as rackbootd -v logs it
-acks = re.findall(r"PXE boot ACK (\S+) to (\S+) \(([^:]+): (\S+)\)", log)
+# ("PXE boot ACK (kernel) ..." when the eBPF fast path answered it)
+acks = re.findall(r"PXE boot ACK (?:\(kernel\) )?(\S+) to (\S+) \(([^:]+): (\S+)\)", log)
 # firmware DORA (bios, uefi), iPXE DORA: where the boot information came from
 want = {"bios": (1, "proxy-offer"), "uefi": (2, "proxy-ack"), "ipxe": (1, None)}
 bad = []
@@ -107,10 +108,11 @@ check "no address left on the client interface (left: $left)" [ "$left" = 0 ]
 # 32 s scaled by 0.05: 3 s). Started 0.2 s apart: dnsmasq picks an
 # address by hashing the MAC and does not hold an offered one, so two
 # nodes asking at once may be offered the same (the second REQUEST gets a
-# NAK).
-_nft "$NS_SRV" "add table netdev no4011
-add chain netdev no4011 in { type filter hook ingress device \"$PFX-s\" priority 0; }
-add rule netdev no4011 in ip protocol udp udp dport 4011 counter drop"
+# NAK). The bridge loses them: a drop at the server's own ingress hook
+# would come after the fast path's TC program, which answers port 4011.
+_nft "$NS_BR" "add table bridge no4011
+add chain bridge no4011 drop4011 { type filter hook forward priority 0; }
+add rule bridge no4011 drop4011 ip protocol udp udp dport 4011 counter drop"
 in_cli timeout 60 "$STORM" --interface "$PFX-c" --nodes 3 --mix bios=1,uefi=1,ipxe=1 \
   --start ramp:5 --mac-base 02:53:00:00:01:00 --timeout-scale 0.05 --max-time 30 --json "$J" >"$WORK/storm2.out" 2>&1
 rc=$?
@@ -128,8 +130,8 @@ PYEOF
 )
 check "without port 4011 every node fails with proxy-timeout after 4 requests (rc $rc, $res)" \
   [ "$rc" = 1 -a "$res" = ok ]
-dropped=$(_nft "$NS_SRV" "list table netdev no4011" | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
-check "... and the server's port 4011 saw exactly those 12 requests (dropped: $dropped)" [ "$dropped" = 12 ]
+dropped=$(_nft "$NS_BR" "list table bridge no4011" | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+check "... and the segment lost exactly those 12 requests to port 4011 (dropped: $dropped)" [ "$dropped" = 12 ]
 left=$(ip -n "$NS_CLI" -4 -o addr show dev "$PFX-c" | wc -l)
 check "no address left on the client interface (left: $left)" [ "$left" = 0 ]
 finish
