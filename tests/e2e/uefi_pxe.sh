@@ -26,6 +26,14 @@ check_rb_log "$name: rackbootd handed it ipxe.efi" \
   "DHCPACK 198\.18\.0\.[0-9]+ to $mac \(efi-x64 pxe: ipxe\.efi\)"
 check_rb_log "$name: and answered its request on the PXE boot server port 4011" \
   "PXE boot ACK 198\.18\.0\.[0-9]+ to $mac \(efi-x64 pxe: ipxe\.efi\)"
+# the eBPF fast path (on by default) answered some of it in the kernel:
+# EDK2's DISCOVER, its port-4011 request, the blocks of ipxe.efi
+if grep -aqE "(DHCPOFFER|PXE boot ACK) \(kernel\)" "$WORK/rackbootd.log" &&
+   grep -aq "ipxe.efi to .*: handed to the kernel" "$WORK/rackbootd.log"; then
+  ok "$name: the eBPF fast path answered DHCP and served ipxe.efi from the kernel"
+else
+  fail "$name: no kernel answer in rackbootd's log (DHCP '(kernel)' lines, 'handed to the kernel')"
+fi
 check_wire "$name" "EDK2 probed the size first (RRQ with tsize)" \
   "vm> tftp RRQ [0-9.:]+ ipxe\.efi octet .*tsize=0"
 size=$(stat -c %s "$E2E_ROOT/ipxe.efi")
