@@ -269,11 +269,15 @@ RCVBUF_ENV=()
 server_cmd() { # server dir -> sets CMD (array)
   local d=$2
   case $1 in
-    rackboot)
+    rackboot|rackboot-nobpf)
+      # rackboot: the eBPF fast path answers DISCOVERs (the default);
+      # rackboot-nobpf: everything from userspace. Each run under `ip netns
+      # exec` mounts its own bpffs, so no run adopts another's maps.
       [ -x "$RACKBOOTD" ] || return 1
       mkdir -p "$d/root" "$d/state"
       CMD=("$RACKBOOTD" --interface "$PFX-s" --address $SRV_IP/$PLEN --dhcp-range $RANGE_LO,$RANGE_HI
-           --root "$d/root" --state-dir "$d/state" --stderr) ;;
+           --root "$d/root" --state-dir "$d/state" --stderr)
+      [ "$1" = rackboot-nobpf ] && CMD+=(--no-bpf) ;;
     kea)
       [ -x "$KEA" ] || return 1
       mkdir -p "$d/run"
@@ -306,7 +310,7 @@ start_server() { # server dir logfile; sets SRV_PID (the server itself), SRV_CG
 bound_leases() { # server dir -> leases bound now, per the server's own store
   local now; now=$(date +%s)
   case $1 in
-    rackboot) "$RACKBOOTD" --list-leases --state-dir "$2/state" 2>/dev/null | awk 'NR > 1 && $3 == "bound"' | wc -l ;;
+    rackboot|rackboot-nobpf) "$RACKBOOTD" --list-leases --state-dir "$2/state" 2>/dev/null | awk 'NR > 1 && $3 == "bound"' | wc -l ;;
     kea) awk -F, -v now="$now" 'NR > 1 { st[$1] = $10; ex[$1] = $5 } END { for (a in st) if (st[a] == 0 && ex[a] > now) n++; print n + 0 }' "$2/kea-leases4.csv" 2>/dev/null || echo "" ;;
     dnsmasq) awk -v now="$now" '$1 > now' "$2/dnsmasq.leases" 2>/dev/null | wc -l ;;
   esac
