@@ -210,12 +210,35 @@ module:
 	@bash kern/build.sh $(KDIR)
 
 KMOD_BPF_CFLAGS = $(BPF_CFLAGS) -DRB_KMOD -Ikern -Itests/tools
+# The fast path's module variant: bpf/kmod/<x>.bpf.c is ../<x>.bpf.c with RB_KMOD;
+# its skeletons build/bpf/kmod/<x>_kmod.skel.h are named rb_<x>_kmod. (More
+# specific than the bpf/% rules.)
+KMOD_BPF_SRC  := $(wildcard bpf/kmod/*.bpf.c)
+KMOD_BPF_OBJ  := $(KMOD_BPF_SRC:bpf/kmod/%.bpf.c=$(B)/bpf/kmod/%.bpf.o)
+KMOD_BPF_SKEL := $(KMOD_BPF_SRC:bpf/kmod/%.bpf.c=$(B)/bpf/kmod/%_kmod.skel.h)
+$(B)/bpf/kmod/%.bpf.o: bpf/kmod/%.bpf.c $(B)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(KMOD_BPF_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/bpf/kmod/%_kmod.skel.h: $(B)/bpf/kmod/%.bpf.o
+	bpftool gen skeleton $< name rb_$*_kmod > $@.tmp && mv $@.tmp $@
+all: $(KMOD_BPF_OBJ) $(KMOD_BPF_SKEL)
+e2e: $(KMOD_BPF_OBJ)
+# user/fastpath/ speaks the module's ABI (kern/rackboot_abi.h) and opens the
+# variant from its skeletons (kmod_skel.c).
+CPPFLAGS += -Ikern -I$(B)/bpf/kmod
+$(patsubst %.c,$(B)/obj/%.o,$(wildcard user/fastpath/*.c tests/unit/fastpath/*.c)) \
+$(patsubst %.c,$(B)/san/%.o,$(wildcard user/fastpath/*.c tests/unit/fastpath/*.c)): | $(KMOD_BPF_SKEL)
 $(B)/tools/kmod_test.bpf.o: tests/tools/kmod_test.bpf.c $(B)/vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) $(KMOD_BPF_CFLAGS) -MMD -MP -c $< -o $@
 $(B)/tools/kmod_test: tests/tools/kmod_test.c
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(WARN) -Ikern -Itests/tools -MMD -MP -O2 -g -static -o $@ $< -lbpf -lelf -lz
-all: $(B)/tools/kmod_test $(B)/tools/kmod_test.bpf.o
-e2e: $(B)/tools/kmod_test $(B)/tools/kmod_test.bpf.o
+# rackbootd linked static, for the busybox initramfs of tests/e2e/kmod_tftp.sh's guest
+$(B)/tools/rackbootd-static: $(B)/obj/user/cmd/rackbootd.o $(call part_libs,$(PROG_PARTS_rackbootd))
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -o $@ $^ $(LDLIBS) -lelf -lz -lm 2>$@.log || { cat $@.log; rm -f $@; exit 1; }
+	@grep -v "dlopen' in statically linked\|unixDlOpen" $@.log || true   # (sqlite's; never called)
+all: $(B)/tools/kmod_test $(B)/tools/kmod_test.bpf.o $(B)/tools/rackbootd-static
+e2e: $(B)/tools/kmod_test $(B)/tools/kmod_test.bpf.o $(B)/tools/rackbootd-static
 # --- end of kern/ -------------------------------------------------------------------

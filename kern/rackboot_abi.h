@@ -44,6 +44,12 @@ struct rb_kmod_file {
 	__u64 size;                  /* out: its size when registered */
 };
 
+/* The fast path's TFTP sessions (bpf/fastpath_abi.h, struct rb_tftp_session)
+ * whose file is registered here carry this file_gen, and the file's id in
+ * `slot`; the map-based programs never match it (their generations count
+ * from 1 in one of 64 slots) and pass such a session up. */
+#define RB_KMOD_SESSION_GEN 0xffffffffu
+
 #define RB_IOC_MAGIC      0xb5
 #define RB_IOC_VERSION    _IO(RB_IOC_MAGIC, 0x00)
 #define RB_IOC_REGISTER   _IOWR(RB_IOC_MAGIC, 0x01, struct rb_kmod_file)

@@ -12,18 +12,39 @@
  *   rb_emit_copy(c)      TC only: send a copy of the frame as it is now out
  *                        of the device it came in on, keep the original
  *                        (RFC 7440 windows); RB_CAN_EMIT_COPY says if it exists
+ *                        (RB_KMOD: XDP too, with rackboot.ko's bpf_rb_xdp_emit;
+ *                        RB_KMOD_XDP is then 1)
  *   rb_ifindex(c)        the device the frame arrived on */
 #ifndef RACKBOOT_BPF_LIB_CTX_H
 #define RACKBOOT_BPF_LIB_CTX_H
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#if defined(RB_KMOD)    /* RB_KMOD: the variant for rackboot.ko (kern/), lib/kmod.h */
+#include "kmod.h"
+#endif
 
 #if defined(RB_XDP)
 #define RB_CTX struct xdp_md
+#if defined(RB_KMOD)    /* RB_KMOD: bpf_rb_xdp_emit sends the copies of a window */
+#define RB_CAN_EMIT_COPY 1
+#define RB_KMOD_XDP 1
+#else
 #define RB_CAN_EMIT_COPY 0
+#endif
 static __always_inline void *rb_data(RB_CTX *c) { return (void *)(long)c->data; }
+#if defined(RB_KMOD)    /* RB_KMOD: clang would keep the field's offset in a spilled
+			 * register there ("dereference of modified ctx ptr") */
+static __always_inline void *rb_data_end(RB_CTX *c)
+{
+	void *e;
+	asm volatile("%0 = *(u32 *)(%1 + %2)" : "=r"(e)
+		     : "r"(c), "i"(__builtin_offsetof(struct xdp_md, data_end)));
+	return e;
+}
+#else
 static __always_inline void *rb_data_end(RB_CTX *c) { return (void *)(long)c->data_end; }
+#endif
 static __always_inline __u32 rb_len(RB_CTX *c) { return c->data_end - c->data; }
 static __always_inline __u32 rb_ifindex(RB_CTX *c) { return c->ingress_ifindex; }
 static __always_inline int rb_resize(RB_CTX *c, __u32 len)
@@ -34,7 +55,11 @@ static __always_inline int rb_store(RB_CTX *c, __u32 off, const void *from, __u3
 {
 	return bpf_xdp_store_bytes(c, off, (void *)from, len);
 }
+#if defined(RB_KMOD)    /* RB_KMOD */
+static __always_inline int rb_emit_copy(RB_CTX *c) { return rb_kmod_emit(c); }
+#else
 static __always_inline int rb_emit_copy(RB_CTX *c) { return -95; /* EOPNOTSUPP */ }
+#endif
 #elif defined(RB_TC)
 #define RB_CTX struct __sk_buff
 #define RB_CAN_EMIT_COPY 1
@@ -63,6 +88,9 @@ static __always_inline int rb_emit_copy(RB_CTX *c)
 }
 #else
 #error "define RB_XDP or RB_TC before including lib/ctx.h"
+#endif
+#ifndef RB_KMOD_XDP     /* RB_KMOD: XDP sends windows of emitted copies */
+#define RB_KMOD_XDP 0
 #endif
 
 /* The frame length as a plain number, and a resize relative to it. For

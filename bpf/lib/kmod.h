@@ -10,7 +10,8 @@
  *                        past the end of the file); rd->copied, rd->csum
  *                        and rd->size come back. 0 or -errno.
  *   rb_kmod_emit(c)      XDP: send a copy of the frame as it is now out of
- *                        the device it came in on (TC has bpf_clone_redirect) */
+ *                        the device it came in on (TC has bpf_clone_redirect)
+ *   rb_kmod_fill(...)    a TFTP block from a registered file (lib/tftp.h) */
 #ifndef RACKBOOT_BPF_LIB_KMOD_H
 #define RACKBOOT_BPF_LIB_KMOD_H
 
@@ -35,6 +36,35 @@ static __always_inline int rb_kmod_emit(struct xdp_md *c)
 static __always_inline int rb_kmod_read(struct __sk_buff *c, struct rb_kmod_read *rd)
 {
 	return bpf_rb_skb_read(c, rd);
+}
+#endif
+
+#if defined(RB_XDP) || defined(RB_TC)
+/* A TFTP block's `len` bytes of file `id` from `off`, into the frame (of
+ * `flen` bytes) at `pkt_off`, their sum added to *sum: 0; or
+ * RB_KMOD_FILL_PASS when the file no longer has them all (truncated) or
+ * they are not in the page cache: nothing before pkt_off changed, and the
+ * request can still go up to the daemon. Packet pointers are invalid
+ * after it (TC: the skb is made the program's own first: after
+ * bpf_clone_redirect the copy in flight shares its data). */
+#define RB_KMOD_FILL_PASS (-2)
+static __always_inline int rb_kmod_fill(
+#if defined(RB_XDP)
+	struct xdp_md *c,
+#else
+	struct __sk_buff *c,
+#endif
+	__u32 id, __u64 off, __u32 pkt_off, __u32 len, __u32 flen, __u64 *sum)
+{
+#if defined(RB_TC)
+	if (bpf_skb_pull_data(c, flen))
+		return -1;
+#endif
+	struct rb_kmod_read rd = { .file_off = off, .id = id, .pkt_off = pkt_off, .len = len };
+	if (rb_kmod_read(c, &rd) || rd.copied != len)
+		return RB_KMOD_FILL_PASS;
+	*sum += rd.csum;
+	return 0;
 }
 #endif
 

@@ -27,6 +27,16 @@
  * a copy (bpf_clone_redirect) and rebuilding the next, the last block
  * leaving as the program's verdict.
  *
+ * RB_KMOD (bpf/kmod/, with rackboot.ko): a session whose file_gen is
+ * RB_KMOD_SESSION_GEN names a file registered with the module by its id
+ * (in `slot`), and its blocks come from the page cache (rb_kmod_fill)
+ * instead of the chunk maps; other sessions are served from the maps as
+ * above. A block the module cannot give whole (file truncated, page not
+ * cached) passes the ACK up untouched when it is the window's first, and
+ * the daemon takes the transfer back. XDP sends whole windows too, every
+ * block of a window of more than one as a copy (bpf_rb_xdp_emit) and the
+ * frame dropped, so that the copies queued to the device leave in order.
+ *
  * Concurrency: ACKs of one session may be handled on two CPUs at once (a
  * client's retransmission, XDP and TC of different frames). Every read
  * and write of the session's moving fields (acked, sent, times, frames,
@@ -126,7 +136,11 @@ struct rb_tftp_tx {
 	__u32 blksize;
 	__u16 rollover;
 	__u16 ip_id;                 /* of the window's first frame */
+#if defined(RB_KMOD)
+	__u32 kmod;                  /* RB_KMOD: slot is a rackboot.ko file id */
+#else
 	__u32 pad;
+#endif
 };
 
 /* A 64-bit one's-complement sum folded to the 32 bits of a __wsum. */
@@ -202,7 +216,11 @@ __attribute__((noinline)) int rb_tftp_build_data(RB_CTX *ctx, const struct rb_tf
 	struct rb_tftp_chunk *c = NULL;
 	__u64 sum = 0;
 
+#if defined(RB_KMOD)
+	if (len > 0 && !tx->kmod) {  /* RB_KMOD: a file in the maps */
+#else
 	if (len > 0) {
+#endif
 		void *file = bpf_map_lookup_elem(&rb_tftp_files, &slot);
 		if (!file)
 			return -1;
@@ -217,6 +235,14 @@ __attribute__((noinline)) int rb_tftp_build_data(RB_CTX *ctx, const struct rb_tf
 	__u32 flen = RB_ETH_HLEN + RB_IP_HLEN + ulen;
 	if (rb_set_len(ctx, flen))
 		return -1;
+#if defined(RB_KMOD)
+	/* RB_KMOD: the data from the page cache, before any header is written */
+	if (len > 0 && tx->kmod) {
+		int r = rb_kmod_fill(ctx, slot, off, RB_HDRS_LEN + RB_TFTP_HLEN, len, flen, &sum);
+		if (r)
+			return r;
+	}
+#endif
 	void *data = rb_data(ctx), *end = rb_data_end(ctx);
 	if (data + RB_HDRS_LEN + RB_TFTP_HLEN > end)
 		return -1;
@@ -423,18 +449,27 @@ static __always_inline enum rb_action rb_tftp_handle(RB_CTX *ctx, struct rb_pkt 
 	if (tx.blksize < RB_TFTP_MIN_BLKSIZE || tx.blksize > RB_TFTP_MAX_BLKSIZE ||
 	    window < 1 || window > RB_TFTP_MAX_WINDOW)
 		goto pass;
+#if defined(RB_KMOD)
+	tx.kmod = s->file_gen == RB_KMOD_SESSION_GEN;   /* RB_KMOD: the module has the file */
+	if (!tx.kmod) {
+#endif
 	struct rb_tftp_file_meta *meta = bpf_map_lookup_elem(&rb_tftp_file_meta, &tx.slot);
 	if (!meta || meta->gen == 0 || meta->gen != s->file_gen || meta->size != tx.size ||
 	    !bpf_map_lookup_elem(&rb_tftp_files, &tx.slot))
 		goto pass;
+#if defined(RB_KMOD)
+	}
+#endif
 	__u64 last = tx.size / tx.blksize + 1;
 
 	__builtin_memcpy(tx.client_mac, p->eth->h_source, RB_ETH_ALEN);
 	__builtin_memcpy(tx.server_mac, p->eth->h_dest, RB_ETH_ALEN);
 	__u32 in_len = rb_frame_len(ctx);
-	if (!RB_CAN_EMIT_COPY) {
-		/* XDP: one frame per ACK, and only if this frame can hold it */
-		if (window != 1 || rb_set_len(ctx, RB_HDRS_LEN + RB_TFTP_HLEN + tx.blksize)) {
+	if (!RB_CAN_EMIT_COPY || RB_KMOD_XDP) {
+		/* XDP: one frame per ACK (RB_KMOD: a window), and only if this
+		 * frame can hold it */
+		if ((window != 1 && !RB_CAN_EMIT_COPY) ||
+		    rb_set_len(ctx, RB_HDRS_LEN + RB_TFTP_HLEN + tx.blksize)) {
 			rb_count(RB_CNT_TFTP_TO_TC);
 			return RB_PASS;
 		}
@@ -470,15 +505,24 @@ static __always_inline enum rb_action rb_tftp_handle(RB_CTX *ctx, struct rb_pkt 
 	tx.from = pl.from;
 	tx.ip_id = pl.ip_id;
 	for (__u32 k = 0; k < (RB_CAN_EMIT_COPY ? RB_TFTP_MAX_WINDOW : 1); k++) {
-		if (rb_tftp_build_data(ctx, &tx, k))
+		int built = rb_tftp_build_data(ctx, &tx, k);
+#if defined(RB_KMOD)
+		if (built == RB_KMOD_FILL_PASS && k == 0) {
+			rb_set_len(ctx, in_len);    /* RB_KMOD: the ACK, as it came, up */
+			goto pass;
+		}
+#endif
+		if (built)
 			break;
-		if (k + 1 >= pl.count) {
+		if (k + 1 >= pl.count && (!RB_KMOD_XDP || pl.count == 1)) {
 			rb_count(RB_CNT_TFTP_DATA_SENT);
 			return RB_TX;
 		}
 		if (rb_emit_copy(ctx))
 			break;
 		rb_count(RB_CNT_TFTP_DATA_SENT);
+		if (RB_KMOD_XDP && k + 1 >= pl.count)
+			return RB_DROP;             /* RB_KMOD: the whole window left as copies */
 	}
 	rb_count(RB_CNT_TFTP_TX_FAIL);
 	return RB_DROP;

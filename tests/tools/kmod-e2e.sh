@@ -34,26 +34,40 @@ kmod_fresh() { # build/... paths
   esac
 }
 
-# Boot guest NAME from build/images/vmlinuz with an initramfs of
-# tests/tools/kmod-guest-init, TEST as its /test.sh and the SRC=DEST files
-# given (tests/tools/guest-initramfs.sh); QEMU_ARGS (an array, default no
-# network) go on QEMU's command line, KMOD_APPEND on the kernel's. The
-# guest prints "MARK-BEGIN kernel=<release> ...", TAP lines, "MARK-DMESG
-# <kernel log line>"s and "MARK-END rc=<n> oops=<n>"; they become this test's:
-# the kernel must be Debian 12's, every TAP line counts, a kernel BUG,
-# WARNING or Oops fails. Leaves the block in $WORK/NAME.out and the guest's
-# exit status in GUEST_RC.
-kmod_guest() { # name, test, SRC=DEST...
-  local name=$1 test=$2 mark=RACKBOOT-KMOD fields kver oops; shift 2
+# The initramfs of guest NAME: tests/tools/kmod-guest-init, TEST as its
+# /test.sh and the SRC=DEST files given (tests/tools/guest-initramfs.sh),
+# in $WORK/NAME-initrd.img; KMOD_KERNEL_ARGS then holds what QEMU boots it
+# with (the kernel, the initramfs, the command line with KMOD_APPEND).
+kmod_initrd() { # name, test, SRC=DEST...
+  local name=$1 test=$2; shift 2
   cp "$IMAGES/vmlinuz" "$IMAGES/initrd.img" "$WORK/" || { fail "cannot copy the images"; exit 1; }
   BASE_INITRD=$WORK/initrd.img bash "$ROOT/tests/tools/guest-initramfs.sh" "$WORK/$name-initrd.img" \
     "$ROOT/tests/tools/kmod-guest-init" "$test=/test.sh" "$@" >"$WORK/$name-initramfs.log" 2>&1 ||
     { fail "tests/tools/guest-initramfs.sh built $name's initramfs"; sed 's/^/  # /' "$WORK/$name-initramfs.log"; exit 1; }
-  local qargs=(-nic none)
-  [ -z "${QEMU_ARGS+set}" ] || qargs=("${QEMU_ARGS[@]}")
-  if [ -z "${_KMOD_NS:-}" ]; then netns_add "$NS_SRV"; _KMOD_NS=1; fi   # QEMU runs there
-  qemu_boot "$name" "${qargs[@]}" -kernel "$WORK/vmlinuz" -initrd "$WORK/$name-initrd.img" \
-    -append "console=ttyS0 quiet panic=-1 ${KMOD_APPEND:-}"
+  KMOD_KERNEL_ARGS=(-kernel "$WORK/vmlinuz" -initrd "$WORK/$name-initrd.img"
+                    -append "console=ttyS0 quiet panic=-1 ${KMOD_APPEND:-}")
+  if [ -z "${_KMOD_NS:-}" ] && ! ip netns list | grep -qw "$NS_SRV"; then   # QEMU runs there
+    netns_add "$NS_SRV"; _KMOD_NS=1
+  fi
+}
+
+# Boot guest NAME (kmod_initrd's arguments) with no network and wait for it
+# to power off; then kmod_report.
+kmod_guest() { # name, test, SRC=DEST...
+  kmod_initrd "$@"
+  qemu_boot "$1" -nic none "${KMOD_KERNEL_ARGS[@]}"
+  kmod_report "$1"
+}
+
+# What guest NAME reported on its serial console: its /init prints
+# "MARK-BEGIN kernel=<release> ...", TAP lines, "MARK-DMESG <kernel log
+# line>"s and "MARK-END rc=<n> oops=<n>" (MARK: RACKBOOT-KMOD); they become
+# this test's: the kernel must be Debian 12's, every TAP line counts, a
+# kernel BUG, WARNING or Oops fails. Needs BOOT_RC and BOOT_SECS (qemu_boot,
+# qemu_result); leaves the block in $WORK/NAME.out, the guest's status in
+# GUEST_RC.
+kmod_report() { # name
+  local name=$1 mark=RACKBOOT-KMOD fields kver oops
   # the block, then "kernel rc oops" of its first and last lines
   plain_log "$WORK/$name.serial.log" |
     awk -v m="$mark" 'index($0, m "-BEGIN") { $0 = substr($0, index($0, m "-BEGIN")); on = 1 }

@@ -21,6 +21,8 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "fastpath/kmod.h"
+#include "lib/log.h"
 #include "tc.skel.h"
 #include "xdp.skel.h"
 
@@ -41,6 +43,7 @@ struct fastpath {
 	struct ring_buffer *events;
 	fastpath_event_fn ev_fn;
 	void *ev_arg;
+	struct fp_kmod *kmod;        /* rackboot.ko: the variant of bpf/kmod/ is loaded */
 };
 
 /* libbpf's last warning, to say why a load failed in one line. */
@@ -226,7 +229,7 @@ static int attach_xdp(struct fastpath *fp, __u32 flags, char *err, size_t errlen
 static int load(struct fastpath *fp, const char *dir, bool want_xdp, char *err, size_t errlen)
 {
 	int replaced = 0;
-	fp->tc = rb_tc__open();
+	fp->tc = fp->kmod ? fp_kmod_tc_open() : rb_tc__open();
 	if (!fp->tc) {
 		snprintf(err, errlen, "cannot open the TC program: %s", strerror(errno));
 		return -1;
@@ -241,7 +244,7 @@ static int load(struct fastpath *fp, const char *dir, bool want_xdp, char *err, 
 	}
 	if (!want_xdp)
 		return 0;
-	fp->xdp = rb_xdp__open();
+	fp->xdp = fp->kmod ? fp_kmod_xdp_open() : rb_xdp__open();
 	if (!fp->xdp) {
 		snprintf(err, errlen, "cannot open the XDP program: %s", strerror(errno));
 		return -1;
@@ -284,7 +287,36 @@ struct fastpath *fastpath_open(const struct fastpath_opts *o, char *err, size_t 
 	enum fp_attach a = o->attach;
 	if (a == FP_ATTACH_AUTO && driver_is(o->ifname, "veth"))
 		a = FP_ATTACH_TC;
-	if (load(fp, dir, a != FP_ATTACH_TC, err, errlen))
+	/* ---- rackboot.ko (kmod.h): its variant, when it is there and wanted */
+	enum fp_kmod_use use = (enum fp_kmod_use)(o->kmod - 1);
+	if (o->kmod <= 0 && fp_kmod_use_env(&use)) {
+		snprintf(err, errlen, "RACKBOOT_KMOD=%s: expected auto, require or forbid",
+			 getenv("RACKBOOT_KMOD"));
+		goto fail;
+	}
+	char why[256] = "RACKBOOT_KMOD=forbid";
+	if (use != FP_KMOD_FORBID && fp_kmod_available(why, sizeof(why)))
+		fp->kmod = fp_kmod_open(why, sizeof(why));
+	if (fp->kmod && load(fp, dir, a != FP_ATTACH_TC, why, sizeof(why))) {
+		rb_tc__destroy(fp->tc);
+		rb_xdp__destroy(fp->xdp);
+		fp->tc = NULL;
+		fp->xdp = NULL;
+		fp_kmod_close(fp->kmod);
+		fp->kmod = NULL;
+	}
+	if (!fp->kmod && use == FP_KMOD_REQUIRE) {
+		snprintf(err, errlen, "rackboot.ko required (RACKBOOT_KMOD=require): %s", why);
+		goto fail;
+	}
+	if (fp->kmod)
+		log_msg(LOG_NOTICE, "rackboot.ko on %s: TFTP blocks of any file from the page "
+			"cache, XDP sends windows", o->ifname);
+	else
+		log_msg(LOG_NOTICE, "rackboot.ko not used on %s (%s): hot files are copied "
+			"into BPF maps", o->ifname, why);
+	/* ---- */
+	if (!fp->tc && load(fp, dir, a != FP_ATTACH_TC, err, errlen))
 		goto fail;
 	if (attach_tc(fp, err, errlen))
 		goto fail;
@@ -313,6 +345,7 @@ fail:
 const char *fastpath_mode(const struct fastpath *fp) { return fp->mode; }
 bool fastpath_adopted(const struct fastpath *fp) { return fp->adopted; }
 int fastpath_ifindex(const struct fastpath *fp) { return fp->ifindex; }
+struct fp_kmod *fastpath_kmod(const struct fastpath *fp) { return fp->kmod; }
 
 int fastpath_map_fd(const struct fastpath *fp, const char *name)
 {
@@ -381,6 +414,7 @@ void fastpath_close(struct fastpath *fp, bool keep_attached)
 	ring_buffer__free(fp->events);
 	rb_xdp__destroy(fp->xdp);
 	rb_tc__destroy(fp->tc);
+	fp_kmod_close(fp->kmod);     /* after the programs: their files go with it */
 	free(fp);
 }
 

@@ -37,6 +37,9 @@ struct fastpath_opts {
 	const char *ifname;
 	enum fp_attach attach;
 	const char *pin_root;        /* NULL: /sys/fs/bpf/rackboot */
+	/* rackboot.ko (kmod.h): 0 = RACKBOOT_KMOD from the environment, else
+	 * 1 + enum fp_kmod_use */
+	int kmod;
 };
 
 struct fastpath;
@@ -50,6 +53,8 @@ const char *fastpath_mode(const struct fastpath *fp);
 /* True when maps were found pinned and adopted rather than created. */
 bool fastpath_adopted(const struct fastpath *fp);
 int fastpath_ifindex(const struct fastpath *fp);
+/* The open /dev/rackboot when the module variant is loaded, else NULL. */
+struct fp_kmod *fastpath_kmod(const struct fastpath *fp);
 
 /* A map of the loaded programs by name (e.g. "rb_tftp_sessions"), or -1. */
 int fastpath_map_fd(const struct fastpath *fp, const char *name);

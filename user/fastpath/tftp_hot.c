@@ -9,6 +9,8 @@
 
 #include <bpf/bpf.h>
 
+#include "rackboot_abi.h"
+
 static int fail(int err)
 {
 	errno = err;
@@ -160,7 +162,9 @@ void tftp_hot_session_init(struct rb_tftp_session *s, const struct tftp_hot_file
 
 static bool session_ok(const struct rb_tftp_session *s)
 {
-	return s->state == RB_TFTP_ACTIVE && s->slot < RB_TFTP_FILE_SLOTS && s->file_gen != 0 &&
+	/* (a file of rackboot.ko has its id as slot: kern/rackboot_abi.h) */
+	return s->state == RB_TFTP_ACTIVE && s->file_gen != 0 &&
+	       (s->slot < RB_TFTP_FILE_SLOTS || s->file_gen == RB_KMOD_SESSION_GEN) &&
 	       s->blksize >= RB_TFTP_MIN_BLKSIZE && s->blksize <= RB_TFTP_MAX_BLKSIZE &&
 	       s->windowsize >= 1 && s->windowsize <= RB_TFTP_MAX_WINDOW &&
 	       (s->sent == 0 ? s->acked == 0 : s->acked <= s->sent) &&

@@ -8,9 +8,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "fastpath/kmod.h"
 #include "fastpath/loader.h"
 #include "fastpath/tftp_hot.h"
 #include "lib/log.h"
+#include "rackboot_abi.h"
 
 /* One loaded version of a file. A newer version of the same name makes it
  * stale: it stays in its slot until its last transfer ends. */
@@ -24,6 +26,7 @@ struct fp_hot {
 	struct tftp_hot_file f;
 	unsigned refs;
 	bool stale;
+	bool kmod;                   /* registered with rackboot.ko (f.slot: its id) */
 };
 
 struct fp_tftp {
@@ -39,6 +42,7 @@ struct fp_tftp {
 	bool orphan_slot[RB_TFTP_FILE_SLOTS];
 	bool keep_sessions;          /* stopping for a restart: leave them running */
 	struct fp_tftp_stats st;
+	struct fp_kmod *kmod;        /* rackboot.ko: any file is hot, registered, not copied */
 };
 
 uint64_t fp_tftp_now_ns(void)
@@ -61,7 +65,7 @@ static int mark_slot(const struct rb_tftp_key *k, const struct rb_tftp_session *
 		tftp_hot_session_delete(u->t->sessions_fd, k);
 		return 0;
 	}
-	if (s->slot < RB_TFTP_FILE_SLOTS)
+	if (s->slot < RB_TFTP_FILE_SLOTS && s->file_gen != RB_KMOD_SESSION_GEN)
 		u->used[s->slot] = true;
 	return 0;
 }
@@ -94,6 +98,7 @@ struct fp_tftp *fp_tftp_new(struct fastpath *fp, const struct fp_tftp_opts *o)
 	t->ifindex = fastpath_ifindex(fp);
 	t->all = o->all;
 	t->max_size = o->max_size ? o->max_size : FP_TFTP_DEFAULT_MAX_SIZE;
+	t->kmod = fastpath_kmod(fp);
 	t->names = calloc(o->nnames + 1, sizeof(char *));
 	if (!t->names || t->files_fd < 0 || t->meta_fd < 0 || t->sessions_fd < 0)
 		goto fail;
@@ -116,7 +121,10 @@ fail:
 
 static void hot_unload(struct fp_tftp *t, struct fp_hot *h)
 {
-	tftp_hot_release(t->files_fd, t->meta_fd, h->f.slot);
+	if (h->kmod)
+		fp_kmod_unregister(t->kmod, h->f.slot);
+	else
+		tftp_hot_release(t->files_fd, t->meta_fd, h->f.slot);
 	t->st.hot_files--;
 	t->st.hot_bytes -= (uint64_t)h->size;
 	free(h->name);
@@ -199,8 +207,22 @@ static struct fp_hot *load(struct fp_tftp *t, const char *name, const void *data
 		free(h);
 		return NULL;
 	}
-	int r;
-	while ((r = tftp_hot_load(t->files_fd, t->meta_fd, data ? data : none, size, &h->f)) ==
+	int r = -ENOSPC;
+	/* rackboot.ko: the module reads the very file mapped; else (no
+	 * /proc/self/map_files in a chroot, say) a hot file is copied into
+	 * the maps, as without it */
+	uint32_t id;
+	if (t->kmod && !(r = fp_kmod_register_mapped(t->kmod, data, size, st, &id))) {
+		h->f = (struct tftp_hot_file){ .slot = id, .gen = RB_KMOD_SESSION_GEN, .size = size };
+		h->kmod = true;
+	} else if (t->kmod) {
+		bool hot = size <= t->max_size && is_hot_name(t, name);
+		log_msg(LOG_WARNING, "fast path: rackboot.ko cannot have %s: %s; %s", name, strerror(-r),
+			hot ? "copying it into BPF maps" : "serving it from userspace");
+		r = hot ? -ENOSPC : r;
+	}
+	while (r == -ENOSPC &&
+	       (r = tftp_hot_load(t->files_fd, t->meta_fd, data ? data : none, size, &h->f)) ==
 	       -ENOSPC) {
 		reap_orphans(t);
 		if (!evict_one(t))
@@ -231,7 +253,9 @@ struct fp_hot *fp_tftp_hot_get(struct fp_tftp *t, const char *name, const void *
 {
 	while (*name == '/')
 		name++;
-	if (size > t->max_size || (uint64_t)st->st_size != size || !is_hot_name(t, name))
+	/* (rackboot.ko: every file, of any size) */
+	if ((uint64_t)st->st_size != size ||
+	    (!t->kmod && (size > t->max_size || !is_hot_name(t, name))))
 		return NULL;
 	pthread_mutex_lock(&t->mu);
 	struct fp_hot *found = NULL;
