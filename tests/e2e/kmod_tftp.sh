@@ -4,7 +4,8 @@
 # tap in this test's namespace. The guest (tests/tools/kmod-tftp-guest.sh)
 # loads the NIC's modules from Debian's package and rackboot.ko, makes files
 # of 0 B to 100 MiB and runs the static rackbootd with RACKBOOT_KMOD=require;
-# real clients here (atftp, tftp-hpa, tests/integration/tftpc.py) fetch them
+# real clients here (atftp, tftp-hpa, tests/integration/tftpc.py and
+# rackboot-storm's nodes, through DHCP) fetch them
 # with blksize 512 to 1468 and windowsize 1 to 16 and must get them
 # bit-exact (sha256 against the guest's); a file truncated and one rewritten
 # in place mid-transfer (tests/tools/kmod_tftp_cut.py) must never deliver a
@@ -22,7 +23,7 @@ need "$QEMU" timeout cpio gzip readelf make pahole bpftool xz dpkg-deb apt-get a
 for f in vmlinuz initrd.img MANIFEST; do
   [ -s "$IMAGES/$f" ] || { fail "$IMAGES/$f missing (run make images)"; exit 1; }
 done
-kmod_fresh build/tools/rackbootd-static
+kmod_fresh build/tools/rackbootd-static build/rackboot-storm
 rm -rf "$E2E_LOGDIR"; mkdir -p "$E2E_LOGDIR"
 at_exit "cp -p $WORK/*.log $WORK/*.out $E2E_LOGDIR/ 2>/dev/null"
 kmod_build
@@ -111,6 +112,19 @@ CLI_SECS=400 get atftp f104857601 1468 16
 check "100 MiB (f104857601), atftp blksize 1468 windowsize 16: bit-exact ($(e2e_secs "$t1")s)" \
   got_file f104857601 "$WORK/out/f104857601.atftp.1468.16"
 
+# rackboot-storm: 20 nodes through the guest's DHCP and TFTP at once, from a
+# namespace of their own on a veth into br0
+storm_bin
+netns_add "$PFX-st"
+ip link add ks0 netns "$NS_SRV" type veth peer name ks1 netns "$PFX-st" &&
+  ip -n "$NS_SRV" link set ks0 master br0 up && ip -n "$PFX-st" link set ks1 up ||
+  { fail "a veth for the storm"; exit 1; }
+t1=$EPOCHREALTIME
+ip netns exec "$PFX-st" timeout 200 "$STORM" --interface ks1 --nodes 20 --mix bios=50,uefi=50 \
+  --phases dhcp,tftp --max-time 180 >"$WORK/storm.out" 2>&1
+check "rackboot-storm: 20 BIOS and UEFI nodes through DHCP and TFTP of the boot programs ($(grep -a '^completed' "$WORK/storm.out"), $(e2e_secs "$t1")s)" \
+  grep -q '^completed 20 of 20, failed 0' "$WORK/storm.out"
+
 # -- a file truncated, and one rewritten, under a transfer --------------------------------
 for n in trunc.bin rewrite.bin rewrite.new; do
   get tftpc "$n" 1468 16 || fail "$n before the change, bit-exact"
@@ -144,8 +158,10 @@ grep -E '^rackboot_(tftp_kernel_sessions_total|fastpath_packets_total\{kind="tft
   sed 's/^/# /'
 handed=$(kernel_sessions handed_over) done_k=$(kernel_sessions completed)
 frames=$(sed -n 's/^rackboot_fastpath_packets_total{kind="tftp_data",verdict="sent"} //p' "$WORK/metrics.out")
-check "rackbootd handed ${handed:-0} of the $((runs + 6)) transfers to the kernel, ${done_k:-0} completed there, ${frames:-0} DATA frames built in the kernel from the page cache" \
-  eval '[ "${handed:-0}" -ge $((runs / 2)) ] && [ "${done_k:-0}" -ge $((runs / 2)) ] && [ "${frames:-0}" -gt 100000 ]'
+# (every transfer above: the $runs, the 100 MiB, 3 whole and 2 cut, 20 storm
+# nodes' and the UEFI nodes' size probes)
+check "rackbootd handed all ${handed:-0} transfers to the kernel (at least $((runs + 26)) expected), ${done_k:-0} completed there, ${frames:-0} DATA frames built in the kernel from the page cache" \
+  eval '[ "${handed:-0}" -ge $((runs + 26)) ] && [ "${done_k:-0}" -ge $((runs + 23)) ] && [ "${frames:-0}" -gt 100000 ]'
 
 # -- then: rmmod, and the daemon without the module ------------------------------------------
 ask stop

@@ -3,7 +3,8 @@
 # the fast path and rackboot.ko serves TFTP to clients on the host.
 #   1. insmod the NIC's and TC's modules (from Debian's package) and
 #      rackboot.ko; eth0 198.18.0.10/24;
-#   2. files of many sizes in /srv, each announced as
+#   2. files of many sizes in /srv (and the boot programs rackboot-storm's
+#      nodes fetch after DHCP), each announced as
 #      "KMOD-FILE <name> <size> <sha256>" on the console;
 #   3. rackbootd with RACKBOOT_KMOD=require; "KMOD-READY" once it serves;
 #   4. then, as the host asks (an RRQ for kmod-<word> in rackbootd's log):
@@ -43,6 +44,8 @@ for s in 0 1 511 512 513 1467 1468 1469 65535 65536 1048579 10485763 104857601; 
   head -c "$s" /dev/urandom >"/srv/f$s"
 done
 for f in trunc.bin rewrite.bin rewrite.new; do head -c 8388608 /dev/urandom >"/srv/$f"; done
+# the boot programs rackbootd hands the storm's nodes (its defaults)
+head -c 70000 /dev/urandom >/srv/undionly.kpxe; head -c 1000000 /dev/urandom >/srv/ipxe.efi
 for f in /srv/*; do
   echo "KMOD-FILE ${f#/srv/} $(stat -c %s "$f") $(sha256sum "$f" | cut -d' ' -f1)"
 done
