@@ -523,6 +523,13 @@ static bool unheld_offer(struct dhcp_fastpath *fp, const struct rb_dhcp_client *
 		return false;
 	if (!e->expires_ns || (int64_t)e->expires_ns <= mono_ns())
 		return false;                   /* a reservation, or over */
+	/* An ADDR entry of the last daemon ends when its offer or its lease
+	 * does: only one ending within an offer's hold is an offer. A lease
+	 * is this daemon's only if its own store has it (then it is held
+	 * already); the last daemon may have kept its leases elsewhere. */
+	if (e->kind == RB_DHCP_CL_ADDR &&
+	    (int64_t)e->expires_ns - mono_ns() > (int64_t)(DHCP_OFFER_HOLD_SECS * NS))
+		return false;
 	return !pool_owned_by(pool_by_ip(pool(fp), ntohl(e->ip_be)), e->mac, 6);
 }
 
