@@ -23,44 +23,16 @@ need "$QEMU" timeout cpio gzip readelf make pahole bpftool xz dpkg-deb apt-get a
 for f in vmlinuz initrd.img MANIFEST; do
   [ -s "$IMAGES/$f" ] || { fail "$IMAGES/$f missing (run make images)"; exit 1; }
 done
-kmod_fresh build/tools/rackbootd-static build/rackboot-storm
+kmod_fresh build/rackboot-storm
 rm -rf "$E2E_LOGDIR"; mkdir -p "$E2E_LOGDIR"
 at_exit "cp -p $WORK/*.log $WORK/*.out $E2E_LOGDIR/ 2>/dev/null"
 kmod_build
-cp "$ROOT/build/tools/rackbootd-static" "$WORK/g/rackbootd" || { fail "cannot copy rackbootd-static"; exit 1; }
-
-# The NIC's and TC's modules, from the kernel package images/build.sh kept
-kdeb=$(ls "$IMAGES"/debs/"${KPKG%% *}"_*.deb 2>/dev/null | head -1)
-[ -s "$kdeb" ] || { fail "the kernel package ${KPKG%% *} is not in $IMAGES/debs (run make images)"; exit 1; }
-mods=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover
-      virtio_net sch_ingress cls_bpf)
-mkdir -p "$WORK/g/deb"
-dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$WORK/g/deb" --wildcards \
-  $(printf "./lib/modules/*/%s.ko " "${mods[@]/#/*\/}") 2>"$WORK/mods.log"
-layer=("$WORK/g/rackboot.ko=/lib/rackboot.ko" "$WORK/g/rackbootd=/usr/bin/rackbootd")
-for m in "${mods[@]}"; do
-  ko=$(find "$WORK/g/deb" -name "$m.ko" | head -1)
-  [ -n "$ko" ] || { fail "$m.ko is not in $kdeb"; cat "$WORK/mods.log"; exit 1; }
-  layer+=("$ko=/lib/modules/$m.ko")
-done
+kmod_nic_layer
 
 # -- the guest, on a tap in br0 ------------------------------------------------------
-e2e_net
-e2e_tap kt0
-kmod_initrd kmod-tftp "$ROOT/tests/tools/kmod-tftp-guest.sh" "${layer[@]}"
+kmod_nic_guest kmod-tftp "$ROOT/tests/tools/kmod-tftp-guest.sh" kt0 52:54:00:6b:6d:01
 serial=$WORK/kmod-tftp.serial.log
-qemu_start kmod-tftp -netdev tap,id=n0,ifname=kt0,script=no,downscript=no \
-  -device virtio-net-pci,netdev=n0,mac=52:54:00:6b:6d:01 "${KMOD_KERNEL_ARGS[@]}"
-# the guest printed WORD (a line of its own), or it ended, or SECS passed
-guest_says() { # word, secs
-  local end=$((SECONDS + $2))
-  while [ $SECONDS -lt $end ]; do
-    plain_log "$serial" | grep -aqx "$1" && return 0
-    kill -0 "${_QPID[kmod-tftp]}" 2>/dev/null || return 1
-    sleep 0.5
-  done
-  return 1
-}
+guest_says() { kmod_line "^$1\$" "$2" >/dev/null; }   # word, secs: a line of its own
 ask() { in_srv timeout 10 python3 "$ROOT/tests/integration/tftpc.py" first $GUEST_IP 69 \
           "rrq('kmod-$1')" --wait 1 >/dev/null 2>&1; }
 t0=$EPOCHREALTIME

@@ -104,3 +104,55 @@ kmod_report() { # name
   [ "$BOOT_RC" = 0 ] ||
     fail "$name: the VM powered itself off (QEMU status $BOOT_RC after ${BOOT_SECS}s, 124 = the ${BOOT_BOUND}s bound, 125 = a dead end)"
 }
+
+# For a guest that runs rackbootd on a virtio-net NIC: KMOD_LAYER (SRC=DEST
+# pairs for kmod_initrd) gets rackboot.ko, the static rackbootd and the
+# modules of the NIC and of TC from the kernel package images/build.sh kept
+# (Debian builds them as modules), with /lib/modules/order, the order in
+# which kmod-guest-init loads them.
+kmod_nic_layer() {
+  local kdeb m ko
+  kmod_fresh build/tools/rackbootd-static
+  cp "$ROOT/build/tools/rackbootd-static" "$WORK/g/rackbootd" || { fail "cannot copy rackbootd-static"; exit 1; }
+  kdeb=$(ls "$IMAGES"/debs/"${KPKG%% *}"_*.deb 2>/dev/null | head -1)
+  [ -s "$kdeb" ] || { fail "the kernel package ${KPKG%% *} is not in $IMAGES/debs (run make images)"; exit 1; }
+  local mods=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover
+              net_failover virtio_net sch_ingress cls_bpf)
+  mkdir -p "$WORK/g/deb"
+  dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$WORK/g/deb" --wildcards \
+    $(printf "./lib/modules/*/%s.ko " "${mods[@]/#/*\/}") 2>"$WORK/mods.log"
+  printf '%s\n' "${mods[@]}" >"$WORK/g/order"
+  KMOD_LAYER=("$WORK/g/rackboot.ko=/lib/rackboot.ko" "$WORK/g/rackbootd=/usr/bin/rackbootd"
+              "$WORK/g/order=/lib/modules/order")
+  for m in "${mods[@]}"; do
+    ko=$(find "$WORK/g/deb" -name "$m.ko" | head -1)
+    [ -n "$ko" ] || { fail "$m.ko is not in $kdeb"; cat "$WORK/mods.log"; exit 1; }
+    KMOD_LAYER+=("$ko=/lib/modules/$m.ko")
+  done
+}
+
+# Start guest NAME (kmod_initrd with KMOD_LAYER, TEST as its /test.sh) and
+# return: a virtio-net NIC with address MAC on tap TAP in br0 of $NS_SRV
+# (e2e_net, made the first time). kmod_line then reads its console as it
+# runs; qemu_wait_all, qemu_result and kmod_report end it.
+kmod_nic_guest() { # name, test, tap, mac
+  [ -n "${_KMOD_NET:-}" ] || { e2e_net; _KMOD_NET=1; }
+  e2e_tap "$3"
+  kmod_initrd "$1" "$2" "${KMOD_LAYER[@]}"
+  qemu_start "$1" -netdev "tap,id=n0,ifname=$3,script=no,downscript=no" \
+    -device "virtio-net-pci,netdev=n0,mac=$4" "${KMOD_KERNEL_ARGS[@]}"
+  _KMOD_RUNNING=$1
+}
+
+# The first line of the running guest's console that matches the extended
+# regex, within SECS; fails when the guest ended or the time passed.
+kmod_line() { # regex, secs
+  local end=$((SECONDS + $2)) l
+  while [ $SECONDS -lt $end ]; do
+    l=$(plain_log "$WORK/$_KMOD_RUNNING.serial.log" | grep -aE "$1" | head -1)
+    [ -n "$l" ] && { echo "$l"; return 0; }
+    kill -0 "${_QPID[$_KMOD_RUNNING]}" 2>/dev/null || return 1
+    sleep 0.5
+  done
+  return 1
+}

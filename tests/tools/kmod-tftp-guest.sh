@@ -1,7 +1,7 @@
 # /test.sh of tests/e2e/kmod_tftp.sh's guest (run by kmod-guest-init, Debian
 # 12's kernel, a virtio-net NIC on the host's tap): rackbootd (static) with
 # the fast path and rackboot.ko serves TFTP to clients on the host.
-#   1. insmod the NIC's and TC's modules (from Debian's package) and
+#   1. (kmod-guest-init loaded the NIC's and TC's modules) insmod
 #      rackboot.ko; eth0 198.18.0.10/24;
 #   2. files of many sizes in /srv (and the boot programs rackboot-storm's
 #      nodes fetch after DHCP), each announced as
@@ -29,12 +29,7 @@ rb_start() { # log, RACKBOOT_KMOD
 rb_stop() { kill -TERM "$rb_pid"; n=0; while kill -0 "$rb_pid" 2>/dev/null && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done; }
 rb_log() { sed 's/^/  # rackbootd: /' "$1" | grep -v 'RRQ from' | tail -15; }
 
-for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover \
-         net_failover virtio_net sch_ingress cls_bpf; do
-  insmod "/lib/modules/$m.ko" || notok "insmod $m.ko (Debian's)"
-done
 check "insmod rackboot.ko" insmod /lib/rackboot.ko
-n=0; while [ ! -e /sys/class/net/eth0 ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
 ip link set lo up; ip link set eth0 up; ip addr add 198.18.0.10/24 dev eth0
 check "virtio-net eth0 is up with 198.18.0.10/24 ($(cat /sys/class/net/eth0/address 2>/dev/null))" \
   ip addr show eth0 | grep -q 198.18.0.10
