@@ -43,6 +43,7 @@ struct fp_tftp {
 	bool keep_sessions;          /* stopping for a restart: leave them running */
 	struct fp_tftp_stats st;
 	struct fp_kmod *kmod;        /* rackboot.ko: any file is hot, registered, not copied */
+	bool kmod_off;               /* ... but this process cannot register (no /proc) */
 };
 
 uint64_t fp_tftp_now_ns(void)
@@ -202,6 +203,9 @@ static struct fp_hot *load(struct fp_tftp *t, const char *name, const void *data
 			   uint64_t size, const struct stat *st)
 {
 	static const uint8_t none[1];
+	bool kmod = t->kmod && !t->kmod_off;
+	if (!kmod && (size > t->max_size || !is_hot_name(t, name)))
+		return NULL;         /* (rackboot.ko turned off meanwhile: hot by the old rules only) */
 	struct fp_hot *h = calloc(1, sizeof(*h));
 	if (!h || !(h->name = strdup(name))) {
 		free(h);
@@ -212,13 +216,16 @@ static struct fp_hot *load(struct fp_tftp *t, const char *name, const void *data
 	 * /proc/self/map_files in a chroot, say) a hot file is copied into
 	 * the maps, as without it */
 	uint32_t id;
-	if (t->kmod && !(r = fp_kmod_register_mapped(t->kmod, data, size, st, &id))) {
+	if (kmod && !(r = fp_kmod_register_mapped(t->kmod, data, size, st, &id))) {
 		h->f = (struct tftp_hot_file){ .slot = id, .gen = RB_KMOD_SESSION_GEN, .size = size };
 		h->kmod = true;
-	} else if (t->kmod) {
+	} else if (kmod) {
 		bool hot = size <= t->max_size && is_hot_name(t, name);
-		log_msg(LOG_WARNING, "fast path: rackboot.ko cannot have %s: %s; %s", name, strerror(-r),
-			hot ? "copying it into BPF maps" : "serving it from userspace");
+		/* no /proc, or not allowed its map_files: not this file's fault */
+		t->kmod_off = r == -ENOENT || r == -EACCES || r == -EPERM;
+		log_msg(LOG_WARNING, "fast path: rackboot.ko cannot have %s: %s; %s%s", name,
+			strerror(-r), hot ? "copying it into BPF maps" : "serving it from userspace",
+			t->kmod_off ? "; hot files are copied into BPF maps from now on" : "");
 		r = hot ? -ENOSPC : r;
 	}
 	while (r == -ENOSPC &&
@@ -253,7 +260,7 @@ struct fp_hot *fp_tftp_hot_get(struct fp_tftp *t, const char *name, const void *
 {
 	while (*name == '/')
 		name++;
-	/* (rackboot.ko: every file, of any size) */
+	/* (rackboot.ko: every file, of any size; load() decides under the lock) */
 	if ((uint64_t)st->st_size != size ||
 	    (!t->kmod && (size > t->max_size || !is_hot_name(t, name))))
 		return NULL;
