@@ -70,6 +70,19 @@ stop_pid "$RB_PID"
 err=$("$RACKBOOTD" "${ARGS[@]}" --bpf-attach sideways 2>&1); rc=$?
 check "--bpf-attach with a bad mode: exit 64 and says so" [ $rc = 64 ] && grep -q "bpf-attach" <<<"$err"
 
+# rackboot.ko: this kernel has no modules, so --kmod auto and forbid take
+# the map path, and require refuses the fast path (one line), DHCP answered
+restart "${ARGS[@]}" --kmod forbid
+check "--kmod forbid: the map path ($(logline))" grep -q "eBPF fast path on $IF: tc" "$WORK/rackbootd.log"
+stop_pid "$RB_PID"
+restart "${ARGS[@]}" --kmod require
+check "--kmod require without the module: one warning, userspace ($(logline))" \
+  grep -q "eBPF fast path unavailable on $IF, serving everything from userspace: .*rackboot.ko" "$WORK/rackbootd.log"
+check "--kmod require without the module: DHCP still answered" answered 05
+stop_pid "$RB_PID"
+err=$("$RACKBOOTD" "${ARGS[@]}" --kmod sometimes 2>&1); rc=$?
+check "--kmod with a bad mode: exit 64 and says so" [ $rc = 64 ] && grep -q "kmod" <<<"$err"
+
 # --no-bpf: nothing attached
 restart "${ARGS[@]}" --no-bpf
 sleep 0.5

@@ -25,6 +25,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "fastpath/kmod.h"
 #include "fastpath/loader.h"
 #include "fastpath/tftp_kernel.h"
 #include "lib/log.h"
@@ -82,6 +83,7 @@ static void usage(const char *why)
 		"                       (off by default; standalone or --systemd only)\n"
 		"      --fastpath-max-size N  largest file served in the kernel (bytes,\n"
 		"                       default 64 MiB)\n"
+		"      --fastpath-kmod M  rackboot.ko: auto (default), require, forbid\n"
 		"  -V, --version        print version and exit\n", TFTP_MAX_WINDOW);
 }
 
@@ -601,6 +603,9 @@ int main(int argc, char **argv)
 			return EX_USAGE;
 		}
 		struct fastpath_opts fo = { .ifname = a.fastpath_if };
+		enum fp_kmod_use ku;
+		if (a.fastpath_kmod && !fp_kmod_use_parse(a.fastpath_kmod, &ku))
+			fo.kmod = 1 + (int)ku;
 		fp = fastpath_open(&fo, err, sizeof(err));
 		struct fp_tftp_opts ko = { .all = true, .max_size = a.fastpath_max ? a.fastpath_max
 								  : FP_TFTP_DEFAULT_MAX_SIZE };

@@ -26,6 +26,7 @@
 #include "lib/metrics.h"
 #include "core/node_table.h"
 #include "fastpath/fastpath_metrics.h"
+#include "fastpath/kmod.h"
 #include "fastpath/loader.h"
 #include "fastpath/tftp_kernel.h"
 #include "tftp/tftp_files.h"
@@ -41,6 +42,7 @@ struct flags {
 	long max_streams, max_conns, retry_after;     /* -1: default */
 	long header_timeout, idle_timeout;           /* seconds; -1: default */
 	const char *bpf_attach;                      /* NULL: auto */
+	int kmod;                                    /* fastpath_opts.kmod */
 	bool proxy, no_bpf, bpf_remove, to_stderr, list_leases;
 	int verbosity;
 };
@@ -76,6 +78,9 @@ static void usage(FILE *f)
 "                        xdp, xdp-generic or tc\n"
 "  --bpf-remove          detach the fast path from --interface and remove its\n"
 "                        pinned maps (/sys/fs/bpf/rackboot/IF), then exit\n"
+"  --kmod MODE           the rackboot.ko module (kern/): auto (default: use it\n"
+"                        when loaded: every file served from the page cache),\n"
+"                        require (no fast path without it) or forbid\n"
 "  --list-leases         print the leases in --state-dir and exit\n"
 "  --stderr              log to stderr instead of syslog\n"
 "  -v, --verbose         log every DHCP reply (-vv: every request)\n"
@@ -114,7 +119,7 @@ static void parse_flags(int argc, char **argv, struct flags *f)
 {
 	enum { O_CONFIG = 256, O_IF, O_ADDR, O_ROOT, O_RANGE, O_PROXY, O_TFTP, O_HTTP,
 	       O_STATE, O_INV, O_NOBPF, O_LIST, O_STDERR, O_STREAMS, O_CONNS, O_RETRY,
-	       O_HDR_TO, O_IDLE_TO, O_BPF_ATTACH, O_BPF_REMOVE };
+	       O_HDR_TO, O_IDLE_TO, O_BPF_ATTACH, O_BPF_REMOVE, O_KMOD };
 	static const struct option opts[] = {
 		{ "config", required_argument, 0, O_CONFIG },
 		{ "interface", required_argument, 0, O_IF },
@@ -129,6 +134,7 @@ static void parse_flags(int argc, char **argv, struct flags *f)
 		{ "no-bpf", no_argument, 0, O_NOBPF },
 		{ "bpf-attach", required_argument, 0, O_BPF_ATTACH },
 		{ "bpf-remove", no_argument, 0, O_BPF_REMOVE },
+		{ "kmod", required_argument, 0, O_KMOD },
 		{ "list-leases", no_argument, 0, O_LIST },
 		{ "stderr", no_argument, 0, O_STDERR },
 		{ "max-streams", required_argument, 0, O_STREAMS },
@@ -169,6 +175,16 @@ static void parse_flags(int argc, char **argv, struct flags *f)
 			break;
 		}
 		case O_BPF_REMOVE: f->bpf_remove = true; break;
+		case O_KMOD: {
+			enum fp_kmod_use u;
+			if (fp_kmod_use_parse(optarg, &u)) {
+				fprintf(stderr, "rackbootd: --kmod: expected auto, require or forbid, "
+					"got '%s'\n", optarg);
+				exit(EX_USAGE);
+			}
+			f->kmod = 1 + (int)u;
+			break;
+		}
 		case O_LIST: f->list_leases = true; break;
 		case O_STDERR: f->to_stderr = true; break;
 		case O_STREAMS: f->max_streams = parse_count(optarg, "--max-streams", 0); break;
@@ -666,7 +682,7 @@ int main(int argc, char **argv)
 	 * Loaded last, so that no error exit above leaves it attached. */
 	fp = NULL;
 	if (!cfg->no_bpf) {
-		struct fastpath_opts fo = { .ifname = cfg->interface };
+		struct fastpath_opts fo = { .ifname = cfg->interface, .kmod = f.kmod };
 		if (f.bpf_attach)
 			fp_attach_parse(f.bpf_attach, &fo.attach);
 		fp = fastpath_open(&fo, err, sizeof(err));

@@ -12,7 +12,7 @@
 enum {
 	OPT_VERBOSITY = 256, OPT_STDERR, OPT_MAP_TEST, OPT_MAP_STEPS,
 	OPT_SYSTEMD, OPT_WINDOW_BYTES, OPT_REJECT_ALL, OPT_HELP, OPT_THREADS,
-	OPT_FASTPATH, OPT_FASTPATH_MAX,
+	OPT_FASTPATH, OPT_FASTPATH_MAX, OPT_FASTPATH_KMOD,
 };
 
 static const struct option long_opts[] = {
@@ -51,6 +51,7 @@ static const struct option long_opts[] = {
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "fastpath", required_argument, NULL, OPT_FASTPATH },
 	{ "fastpath-max-size", required_argument, NULL, OPT_FASTPATH_MAX },
+	{ "fastpath-kmod", required_argument, NULL, OPT_FASTPATH_KMOD },
 	{ NULL, 0, NULL, 0 },
 };
 static const char short_opts[] = "46cspvVlLa:B:W:u:U:r:t:T:R:S:m:P:";
@@ -172,6 +173,11 @@ static int parse_one(int c, const char *arg, struct tftpd_args *a, char *err, si
 		if (!*arg || strlen(arg) >= 16)
 			USAGE_ERR("Bad --fastpath interface name: %s", arg);
 		a->fastpath_if = arg;
+		break;
+	case OPT_FASTPATH_KMOD:
+		if (strcmp(arg, "auto") && strcmp(arg, "require") && strcmp(arg, "forbid"))
+			USAGE_ERR("Bad --fastpath-kmod value (auto, require, forbid): %s", arg);
+		a->fastpath_kmod = arg;
 		break;
 	case OPT_FASTPATH_MAX:
 		if (!parse_ulong(arg, 10, &v) || v < 1)

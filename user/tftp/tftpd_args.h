@@ -32,6 +32,7 @@ struct tftpd_args {
 	const char *service;         /* -S/--port/--service, default "tftp" */
 	const char *fastpath_if;     /* --fastpath IF: the eBPF fast path; NULL = off */
 	unsigned long long fastpath_max; /* --fastpath-max-size: largest hot file */
+	const char *fastpath_kmod;   /* --fastpath-kmod auto|require|forbid, NULL: env */
 	const char *addrs[TFTPD_MAX_ADDRS];
 	int n_addrs;
 	char **dirs;

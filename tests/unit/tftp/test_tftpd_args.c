@@ -82,6 +82,9 @@ static void describe(const struct tftpd_args *a, char *buf, size_t cap)
 	if (a->map_test) add(buf, cap, "map-test=%s", a->map_test);
 	if (a->verbosity) add(buf, cap, "v=%d", a->verbosity);
 	if (a->threads) add(buf, cap, "threads=%d", a->threads);
+	if (a->fastpath_if) add(buf, cap, "fastpath=%s", a->fastpath_if);
+	if (a->fastpath_max) add(buf, cap, "fastpath-max=%llu", a->fastpath_max);
+	if (a->fastpath_kmod) add(buf, cap, "fastpath-kmod=%s", a->fastpath_kmod);
 	if (strcmp(a->service, "tftp")) add(buf, cap, "service=%s", a->service);
 	for (int i = 0; i < a->n_addrs; i++)
 		add(buf, cap, "addr=%s", a->addrs[i]);
@@ -242,6 +245,16 @@ static const struct args_row rows[] = {
 	{"--threads 0", {"--threads", "0"}, .rc = EX_USAGE},
 	{"--threads above the maximum", {"--threads", "65"}, .rc = EX_USAGE},
 	{"--threads abc", {"--threads", "abc"}, .rc = EX_USAGE},
+	{"--fastpath is off unless asked (a drop-in behaves like tftpd-hpa)",
+	 {"-l", "-s", "/srv"}, OKS("secure listen dir=/srv")},
+	{"--fastpath IF", {"--fastpath", "eth1"}, OKS("fastpath=eth1")},
+	{"--fastpath with size and module", {"--fastpath=eth1", "--fastpath-max-size", "1048576",
+	 "--fastpath-kmod", "forbid"}, OKS("fastpath=eth1 fastpath-max=1048576 fastpath-kmod=forbid")},
+	{"--fastpath with an empty name", {"--fastpath", ""}, .rc = EX_USAGE},
+	{"--fastpath with a name longer than IFNAMSIZ", {"--fastpath", "abcdefghijklmnopq"},
+	 .rc = EX_USAGE},
+	{"--fastpath-max-size 0", {"--fastpath-max-size", "0"}, .rc = EX_USAGE},
+	{"--fastpath-kmod sometimes", {"--fastpath-kmod", "sometimes"}, .rc = EX_USAGE},
 
 	/* Directories */
 	{"several directories", {"-s", "/srv/tftp", "/srv/other"}, OKS("secure dir=/srv/tftp dir=/srv/other")},
