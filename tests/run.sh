@@ -54,7 +54,7 @@ done
 # The TFTP suites again with the eBPF fast path on (in.tftpd --fastpath on
 # the server's veth): the same real clients and hostile input, now
 # answered by the kernel; each also checks that the kernel sent DATA.
-for t in tftp_clients tftp_uefi tftp_live_files tftp_hostile tftp_concurrency tftp_remap tftp_compat; do
+for t in tftp_clients tftp_uefi tftp_live_files tftp_hostile tftp_remap; do
   run_one "integration-fastpath/$t" env TFTPD_FASTPATH=1 bash "tests/integration/$t.sh"
 done
 
@@ -81,6 +81,11 @@ run_one "e2e/images" bash tests/e2e/images.sh
 for t in tests/e2e/*.sh; do
   case $(basename "$t") in lib-e2e.sh|images.sh) continue ;; esac
   run_one "e2e/$(basename "$t" .sh)" bash "$t"
+done
+
+# Real firmware once more with rackbootd's fast path off (it is on above).
+for t in uefi_pxe bios_pxe_chain; do
+  run_one "e2e-nobpf/$t" env RB_EXTRA_ARGS=--no-bpf bash "tests/e2e/$t.sh"
 done
 
 echo

@@ -73,10 +73,11 @@ QEMU_MEM=${QEMU_MEM:-512}                           # MiB of guest memory (-m)
 # HTTP port 80); its log, each line stamped with the seconds
 # since the test started, goes to $WORK/rackbootd.log. Sets RB_PID; waits
 # until DHCP (67), TFTP (69) and HTTP (80) are bound.
-e2e_rackbootd() { # [flags...]
+e2e_rackbootd() { # [flags...]; RB_EXTRA_ARGS (e.g. --no-bpf) go first
   mkdir -p "$WORK/state"
-  echo "# $(e2e_secs) rackbootd $*" >>"$WORK/rackbootd.log"
-  ip netns exec "$NS_SRV" "$RACKBOOTD" --stderr --interface br0 --address $SRV_IP/24 \
+  echo "# $(e2e_secs) rackbootd ${RB_EXTRA_ARGS:-} $*" >>"$WORK/rackbootd.log"
+  # shellcheck disable=SC2086
+  ip netns exec "$NS_SRV" "$RACKBOOTD" --stderr ${RB_EXTRA_ARGS:-} --interface br0 --address $SRV_IP/24 \
     ${E2E_RANGE:+--dhcp-range "$E2E_RANGE"} --root "$E2E_ROOT" --state-dir "$WORK/state" \
     --http-port 80 "$@" > >(while IFS= read -r l; do
                               printf '%s %s\n' "$(e2e_secs)" "$l"; done >>"$WORK/rackbootd.log") 2>&1 &

@@ -28,7 +28,9 @@ check_rb_log "$name: and answered its request on the PXE boot server port 4011" 
   "PXE boot ACK 198\.18\.0\.[0-9]+ to $mac \(efi-x64 pxe: ipxe\.efi\)"
 # the eBPF fast path (on by default) answered some of it in the kernel:
 # EDK2's DISCOVER, its port-4011 request, the blocks of ipxe.efi
-if grep -aqE "(DHCPOFFER|PXE boot ACK) \(kernel\)" "$WORK/rackbootd.log" &&
+if [[ " ${RB_EXTRA_ARGS:-} " == *" --no-bpf "* ]]; then
+  check "$name: --no-bpf: every answer from userspace" eval '! grep -aq "(kernel)\|handed to the kernel" "$WORK/rackbootd.log"'
+elif grep -aqE "(DHCPOFFER|PXE boot ACK) \(kernel\)" "$WORK/rackbootd.log" &&
    grep -aq "ipxe.efi to .*: handed to the kernel" "$WORK/rackbootd.log"; then
   ok "$name: the eBPF fast path answered DHCP and served ipxe.efi from the kernel"
 else
