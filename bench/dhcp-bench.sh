@@ -277,7 +277,7 @@ server_cmd() { # server dir -> sets CMD (array)
       mkdir -p "$d/root" "$d/state"
       CMD=("$RACKBOOTD" --interface "$PFX-s" --address $SRV_IP/$PLEN --dhcp-range $RANGE_LO,$RANGE_HI
            --root "$d/root" --state-dir "$d/state" --stderr)
-      [ "$1" = rackboot-nobpf ] && CMD+=(--no-bpf) ;;
+      if [ "$1" = rackboot-nobpf ]; then CMD+=(--no-bpf); fi ;;
     kea)
       [ -x "$KEA" ] || return 1
       mkdir -p "$d/run"
