@@ -34,11 +34,7 @@ check "the fast path is attached: $(grep -o 'eBPF fast path.*' "$WORK/rackbootd.
   grep -q "eBPF fast path on $PFX-s: tc" "$WORK/rackbootd.log"
 
 cli() { in_cli timeout 60 "$@"; }
-metric() { http_metric 8080 "$1"; }
-kernel_sessions() { # event
-  in_srv curl -s "http://$SRV_IP:8080/metrics" |
-    sed -n "s/^rackboot_tftp_kernel_sessions_total{event=\"$1\"} //p"
-}
+kernel_sessions() { http_metric 8080 "rackboot_tftp_kernel_sessions_total{event=\"$1\"}"; }   # event
 got() { cmp -s "$R/$1" "$WORK/out/$2"; }
 
 cli atftp --get -r ipxe.efi -l "$WORK/out/a" --option "blksize 1468" --option "windowsize 4" \
@@ -56,8 +52,7 @@ check "atftp windowsize 16 (one ACK, 16 frames from the kernel): bit-exact" got 
 h=$(kernel_sessions handed_over); c=$(kernel_sessions completed); t=$(kernel_sessions taken_back)
 check "5 transfers handed to the kernel ($h) and completed there ($c), none taken back ($t)" \
   eval '[ "$h" = 5 ] && [ "$c" = 5 ] && [ "$t" = 0 ]'
-sent=$(in_srv curl -s "http://$SRV_IP:8080/metrics" |
-  sed -n 's/^rackboot_fastpath_packets_total{kind="tftp_data",verdict="sent"} //p')
+sent=$(http_metric 8080 'rackboot_fastpath_packets_total{kind="tftp_data",verdict="sent"}')
 check "the kernel counts the DATA frames it sent ($sent)" [ "${sent:-0}" -gt 1000 ]
 
 cli curl -s -o "$WORK/out/f" "tftp://$SRV_IP/cold.bin"
