@@ -1,11 +1,7 @@
 #!/usr/bin/env bash
-# The initramfs of tests/e2e/bpf_verifier.sh's guest: the busybox initramfs
-# of images/build.sh (build/images/initrd.img, busybox-static from Debian)
-# with a second cpio archive appended that adds the static BPF loader, the
-# BPF objects and a /init that replaces the marker one. The kernel unpacks
-# concatenated archives in order, a later file replacing an earlier one
-# (Documentation/driver-api/early-userspace/buffer-format.rst), so nothing
-# is downloaded or unpacked here.
+# The initramfs of tests/e2e/bpf_verifier.sh's guest: guest-initramfs.sh
+# (the busybox initramfs of images/build.sh with one archive appended) with
+# the static BPF loader, the BPF objects and the /init below.
 #
 #   bpf-guest-initramfs.sh OUT LOADER OBJECT.bpf.o...
 #
@@ -17,24 +13,13 @@
 #   RACKBOOT-MARKER bpf-verify kernel=<uname -r> rc=<its exit status>
 # and powers off. BASE_INITRD overrides the base archive.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
 die() { echo "bpf-guest-initramfs: $*" >&2; exit 1; }
 [ $# -ge 3 ] || die "usage: $0 OUT LOADER OBJECT.bpf.o..."
 out=$1 loader=$2; shift 2
-base=${BASE_INITRD:-$root/build/images/initrd.img}
-[ -s "$base" ] || die "$base missing (run make images)"
 [ -x "$loader" ] || die "$loader missing (run make build/tools/bpf_verify)"
-# the initramfs has no libc or loader: the tool must be static
-! readelf -l "$loader" 2>/dev/null | grep -q 'program interpreter' || die "$loader is not static"
-
 stage=$(mktemp -d "${TMPDIR:-/tmp}/bpf-guest.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/bpf" "$stage/usr/bin"
-install -m 0755 "$loader" "$stage/usr/bin/bpf_verify"
-for o in "$@"; do
-  [ -s "$o" ] || die "$o missing"
-  install -m 0644 "$o" "$stage/bpf/"
-done
 cat >"$stage/init" <<'EOF'
 #!/bin/sh
 # /init of the BPF verifier guest (tests/tools/bpf-guest-initramfs.sh)
@@ -58,10 +43,6 @@ sync
 poweroff -f
 while :; do sleep 3600; done
 EOF
-chmod 0755 "$stage/init"
-{
-  cat "$base"
-  (cd "$stage" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
-     cpio -o -H newc -R 0:0 --reproducible --quiet) | gzip -n
-} >"$out.tmp"
-mv "$out.tmp" "$out"
+files=("$loader=/usr/bin/bpf_verify")
+for o in "$@"; do files+=("$o=/bpf/$(basename "$o")"); done
+bash "$here/guest-initramfs.sh" "$out" "$stage/init" "${files[@]}"

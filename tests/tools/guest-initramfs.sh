@@ -4,8 +4,8 @@
 # /init of the test's own and the files it needs. The kernel unpacks
 # concatenated archives in order, a later file replacing an earlier one
 # (Documentation/driver-api/early-userspace/buffer-format.rst): nothing is
-# downloaded or unpacked here. (tests/tools/bpf-guest-initramfs.sh is the
-# same idea with its /init built in.)
+# downloaded or unpacked here. (tests/tools/bpf-guest-initramfs.sh uses it
+# with a /init of its own.)
 #
 #   guest-initramfs.sh OUT INIT [SRC=DEST]...
 #
